@@ -1,0 +1,48 @@
+# Parcours — `make` installs, generates the demo data, releases the TDs and builds the book;
+# `make test` does the same bootstrap and runs every test.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+# nbgrader runs `alembic` as a subprocess: the venv's bin/ must be on PATH.
+export PATH := $(BIN):$(PATH)
+export PYTHONWARNINGS ?=
+export MPLBACKEND := Agg
+
+.PHONY: all install datasets exercises book test lint bench clean
+
+all: install datasets exercises book
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@touch $@
+
+datasets: install
+	$(BIN)/parcours donnees --sortie datasets
+
+exercises: install
+	$(BIN)/parcours sujets
+
+book: install datasets exercises
+	rm -rf _build/html
+	$(BIN)/jupyter-book build . --builder html -n -W --keep-going
+
+test: install
+	bash tools/system-deps.sh
+	$(MAKE) --no-print-directory datasets exercises book
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+bench: install
+	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+clean:
+	rm -rf _build .pytest_cache

@@ -1,0 +1,27 @@
+"""Parcours : le cours « Suivi du parcours client », ses données et ses outils de correction.
+
+``import parcours`` stays light (no pandas, no nbgrader): what students call is loaded on first
+use. ``from parcours import charger`` then ``charger("enquete")`` gives a student's variant.
+"""
+
+from __future__ import annotations
+
+from parcours.scenario import REFERENCE_DATE as DATE_REFERENCE
+
+__version__ = "0.1.0"
+__all__ = ["DATE_REFERENCE", "charger", "charger_tout", "etudiant_courant", "__version__"]
+
+
+def etudiant_courant() -> str:
+    """L'identifiant de l'étudiant dont on charge les données."""
+    from parcours.identity import current_student
+
+    return current_student()
+
+
+def __getattr__(name: str):
+    if name in ("charger", "charger_tout"):
+        from parcours import data
+
+        return getattr(data, name)
+    raise AttributeError(f"module 'parcours' has no attribute {name!r}")
