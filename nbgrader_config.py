@@ -1,0 +1,29 @@
+"""nbgrader configuration of the course « Suivi du parcours client »."""
+
+c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
+
+c.CourseDirectory.course_id = "suivi_parcours_client"
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "exercises"
+c.CourseDirectory.root = "."
+
+# French stubs in the student notebooks.
+c.ClearSolutions.code_stub = {
+    "python": "# VOTRE CODE ICI\n"
+    'raise NotImplementedError("Cellule à compléter : écrivez votre code à la place de cette ligne.")'
+}
+c.ClearSolutions.text_stub = "VOTRE RÉPONSE ICI"
+c.ClearSolutions.begin_solution_delimeter = "BEGIN SOLUTION"
+c.ClearSolutions.end_solution_delimeter = "END SOLUTION"
+c.ClearHiddenTests.begin_test_delimeter = "BEGIN HIDDEN TESTS"
+c.ClearHiddenTests.end_test_delimeter = "END HIDDEN TESTS"
+
+# Anything on stderr zeroes a test cell: drop warnings (pandas FutureWarning and the like).
+c.IgnorePattern.enabled = True
+c.IgnorePattern.pattern = r"(?i)warning"
+
+# A stuck cell must not block grading.
+c.Execute.timeout = 120
+c.Execute.interrupt_on_timeout = True
+c.ExecutePreprocessor.timeout = 120
+c.Exchange.assignment_dir = "."

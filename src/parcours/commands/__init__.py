@@ -1,0 +1,1 @@
+"""One module per ``parcours`` command; each exposes ``add_parser`` and ``run``."""

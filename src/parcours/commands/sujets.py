@@ -1,0 +1,88 @@
+"""``parcours sujets``: release the student notebooks from ``solutions/`` into ``exercises/``.
+
+Each TD is released by nbgrader in a temporary course, then its solution is autograded there: a TD
+whose solution does not score full marks is refused and ``exercises/`` is left as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from parcours.grading import PROJECT_ROOT
+
+HELP = "Générer les notebooks étudiants (exercises/) à partir des sources (solutions/)."
+DESCRIPTION = """\
+Pour chaque TD de solutions/ (ou ceux nommés), nbgrader produit la version étudiante :
+solutions et tests cachés retirés, cellules verrouillées. La solution est d'abord corrigée
+automatiquement : si elle n'obtient pas tous les points, le TD n'est pas publié.
+
+Exemples :
+  parcours sujets
+  parcours sujets td03_satisfaction
+"""
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("sujets", help=HELP, description=DESCRIPTION)
+    p.add_argument("td", nargs="*", help="TD à générer (défaut : tous ceux de solutions/)")
+    p.add_argument("--solutions", metavar="DOSSIER", type=Path,
+                   default=PROJECT_ROOT / "solutions", help="dossier des sources (défaut : solutions)")
+    p.add_argument("--sortie", metavar="DOSSIER", type=Path,
+                   default=PROJECT_ROOT / "exercises", help="dossier des sujets (défaut : exercises)")
+    p.add_argument("--sans-verification", action="store_true",
+                   help="ne pas vérifier que la solution obtient tous les points")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    for td, path in release_all(
+        tds=args.td, solutions=args.solutions, output=args.sortie, check=not args.sans_verification
+    ):
+        print(f"{td} : sujet écrit dans {path}")
+    return 0
+
+
+def list_tds(solutions: Path) -> list[str]:
+    return sorted(
+        p.name for p in solutions.iterdir() if p.is_dir() and (p / f"{p.name}.ipynb").is_file()
+    ) if solutions.is_dir() else []
+
+
+def release_all(
+    *, tds: list[str] | None = None, solutions: Path = PROJECT_ROOT / "solutions",
+    output: Path = PROJECT_ROOT / "exercises", check: bool = True
+) -> list[tuple[str, Path]]:
+    from parcours.grading import Course
+
+    available = list_tds(solutions)
+    if not available:
+        raise ValueError(f"Aucun TD dans {solutions} (attendu : {solutions}/tdNN_nom/tdNN_nom.ipynb).")
+    chosen = list(tds or available)
+    unknown = [t for t in chosen if t not in available]
+    if unknown:
+        raise ValueError(
+            f"TD inconnu : {', '.join(unknown)}. TD disponibles : {', '.join(available)}."
+        )
+    done = []
+    for td in chosen:
+        with Course(td, solutions=solutions) as course:
+            if check:
+                graded = course.autograde(course.submission(), student="verification")
+                if graded.score < graded.max_score:
+                    lost = [g for g, (s, m) in graded.grades.items() if s < m]
+                    raise ValueError(
+                        f"{td} : la solution obtient {graded.score:g}/{graded.max_score:g} "
+                        f"(tests en échec : {', '.join(lost)}). Sujet non publié."
+                    )
+            target = output / td / f"{td}.ipynb"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{td}.", suffix=".tmp", dir=target.parent)
+            os.close(fd)
+            shutil.copyfile(course.release_path, tmp)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, target)
+            done.append((td, target))
+    return done
