@@ -88,9 +88,17 @@ def uniform_seconds(rng: np.random.Generator, low, high) -> np.ndarray:
     return low + (rng.random(size) * (high - low)).astype(np.int64)
 
 
+_ID_CACHE: dict[tuple[str, int], np.ndarray] = {}
+
+
 def make_ids(prefix: str, n: int, width: int) -> np.ndarray:
-    """Identifiers such as C00001 as an object array."""
-    return np.array([f"{prefix}{i:0{width}d}" for i in range(1, n + 1)], dtype=object)
+    """Identifiers such as C00001 as an object array (built once, then sliced: ids are shared)."""
+    known = _ID_CACHE.get((prefix, width))
+    if known is None or len(known) < n:
+        size = max(n, 2 * (0 if known is None else len(known)), 1024)
+        known = np.array([f"{prefix}{i:0{width}d}" for i in range(1, size + 1)], dtype=object)
+        _ID_CACHE[(prefix, width)] = known
+    return known[:n].copy()
 
 
 def categorical(codes: np.ndarray, values, ordered: bool = False) -> pd.Categorical:

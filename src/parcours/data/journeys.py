@@ -127,6 +127,17 @@ def journeys_frame(plan: Plan, port: Portfolio, student: str, secret: str) -> pd
     tx_channel[:n_buy] = purchase_channel[port.tx_channel[anchor_tx]]
     buy_evt = bought[journey] & (stage == ACHAT)
     channel[buy_evt] = tx_channel[journey[buy_evt]]
+    # The decoy touchpoint stays rare (8 to 20 events), below any sensible minimum count.
+    d_stage, d_channel = (sc.STAGES.index(plan.decoy_touchpoint[0]),
+                          sc.CHANNELS.index(plan.decoy_touchpoint[1]))
+    in_decoy = np.flatnonzero((stage == d_stage) & (channel == d_channel))
+    wanted = int(rng.integers(8, 21))
+    if len(in_decoy) > wanted:
+        channel[in_decoy[wanted:]] = int(np.argmax(CHANNEL_MIX[d_stage]))
+    elif len(in_decoy) < wanted:
+        pool = np.flatnonzero((stage == d_stage) & (channel != d_channel) & ~buy_evt)
+        moved = rng.choice(pool, size=min(len(pool), wanted - len(in_decoy)), replace=False)
+        channel[moved] = d_channel
 
     # Keep what happened before the reference date; order events in time within each journey.
     seen = time <= REF_END
