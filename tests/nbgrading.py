@@ -22,8 +22,9 @@ def course(td: str) -> Course:
     return _courses[td]
 
 
-def grade_td(td: str, *, student: str = "etudiant_test", replace=None, blank: bool = False
-             ) -> Graded:
+def grade_td(
+    td: str, *, student: str = "etudiant_test", replace=None, blank: bool = False
+) -> Graded:
     c = course(td)
     return c.autograde(c.submission(replace=replace, blank=blank), student=student)
 

@@ -40,7 +40,9 @@ def test_writes_every_dataset_and_the_dictionary(tmp_path, capsys):
 
 
 def test_parquet_and_size(tmp_path):
-    assert main(["donnees", "--sortie", str(tmp_path), "--format", "parquet", "--taille", "0.5"]) == 0
+    assert (
+        main(["donnees", "--sortie", str(tmp_path), "--format", "parquet", "--taille", "0.5"]) == 0
+    )
     frame = pd.read_parquet(tmp_path / "enquete.parquet")
     assert len(frame) < len(charger("enquete")) * 0.7
     assert isinstance(frame["canal"].dtype, pd.CategoricalDtype)

@@ -48,15 +48,18 @@ def weakest_channel(enquete: pd.DataFrame) -> str:
 
 def largest_gap(enquete: pd.DataFrame) -> str:
     answered = enquete[enquete["repondu"]]
-    gaps = {a: (answered[f"perception_{a}"] - answered[f"attente_{a}"]).mean() for a in sc.ATTRIBUTES}
+    gaps = {
+        a: (answered[f"perception_{a}"] - answered[f"attente_{a}"]).mean() for a in sc.ATTRIBUTES
+    }
     return min(gaps, key=gaps.get)
 
 
 def leakiest_stage(entonnoir: pd.DataFrame) -> str:
-    reached = [
-        (entonnoir["etape_atteinte"] >= stage).sum() for stage in sc.FUNNEL_STAGES
-    ]
-    rates = pd.Series(reached, index=sc.FUNNEL_STAGES) / pd.Series(reached, index=sc.FUNNEL_STAGES).shift()
+    reached = [(entonnoir["etape_atteinte"] >= stage).sum() for stage in sc.FUNNEL_STAGES]
+    rates = (
+        pd.Series(reached, index=sc.FUNNEL_STAGES)
+        / pd.Series(reached, index=sc.FUNNEL_STAGES).shift()
+    )
     return rates.iloc[1:].idxmin()
 
 
@@ -121,8 +124,13 @@ def test_secret_changes_the_variant():
 
 def test_planted_findings_move_between_students():
     truths = [variant_truth(s) for s in MANY]
-    for key in ("worst_touchpoint", "weak_channel", "gap_attribute", "dominant_motive",
-                "leaky_stage"):
+    for key in (
+        "worst_touchpoint",
+        "weak_channel",
+        "gap_attribute",
+        "dominant_motive",
+        "leaky_stage",
+    ):
         assert len({t[key] for t in truths}) >= 3, key
 
 
@@ -173,7 +181,8 @@ def test_planted_findings_are_recoverable(student):
 def test_minimum_count_matters_for_most_students():
     differs = [
         worst_touchpoint(charger("parcours", s), minimum=1)
-        != worst_touchpoint(charger("parcours", s)) for s in MANY
+        != worst_touchpoint(charger("parcours", s))
+        for s in MANY
     ]
     assert np.mean(differs) >= 0.9
 

@@ -14,8 +14,13 @@ TD = "td99_mini"
 
 
 def _meta(grade_id, *, solution=False, grade=False, locked=False, points=0):
-    meta = {"grade_id": grade_id, "solution": solution, "grade": grade, "locked": locked,
-            "schema_version": 3}
+    meta = {
+        "grade_id": grade_id,
+        "solution": solution,
+        "grade": grade,
+        "locked": locked,
+        "schema_version": 3,
+    }
     if grade:
         meta["points"] = points
     return {"nbgrader": meta}
@@ -30,8 +35,7 @@ def mini_notebook():
             metadata=_meta("td99_preparation", locked=True),
         ),
         new_code_cell(
-            "### BEGIN SOLUTION\ntaux_reponse = enquete['repondu'].mean() * 100\n"
-            "### END SOLUTION",
+            "### BEGIN SOLUTION\ntaux_reponse = enquete['repondu'].mean() * 100\n### END SOLUTION",
             metadata=_meta("td99_q01_taux_reponse_reponse", solution=True),
         ),
         new_code_cell(
@@ -50,8 +54,11 @@ def mini_notebook():
         ),
     ]
     nb = new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     return nb
 
 

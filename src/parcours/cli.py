@@ -18,8 +18,12 @@ sujets des TD. Chaque commande a son aide : parcours COMMANDE --help.
 
 def build_parser() -> ArgumentParser:
     parser = ArgumentParser(prog="parcours", description=DESCRIPTION)
-    parser.add_argument("--version", action="version", version=f"parcours {__version__}",
-                        help="afficher la version et quitter")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"parcours {__version__}",
+        help="afficher la version et quitter",
+    )
     sub = parser.add_subparsers(title="commandes", metavar="COMMANDE")
     for module in COMMANDS:
         module.add_parser(sub)

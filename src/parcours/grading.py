@@ -100,8 +100,9 @@ def _env(**values: str) -> Iterator[None]:
 class Course:
     """A temporary nbgrader course holding one TD copied from ``solutions/``."""
 
-    def __init__(self, td: str, *, solutions: Path = PROJECT_ROOT / "solutions",
-                 root: Path | None = None) -> None:
+    def __init__(
+        self, td: str, *, solutions: Path = PROJECT_ROOT / "solutions", root: Path | None = None
+    ) -> None:
         source = solutions / td / f"{td}.ipynb"
         if not source.is_file():
             raise GradingError(f"TD introuvable : {source} n'existe pas.")
@@ -158,8 +159,10 @@ class Course:
         folder.mkdir(parents=True)
         nbformat.write(notebook, folder / f"{self.td}.ipynb")
         with _env(PARCOURS_ETUDIANT=student):
-            _check(self.api.autograde(self.td, student, force=True, create=True),
-                   f"correction de {self.td} pour {student}")
+            _check(
+                self.api.autograde(self.td, student, force=True, create=True),
+                f"correction de {self.td} pour {student}",
+            )
             graded_nb = nbformat.read(
                 self.root / "autograded" / student / self.td / f"{self.td}.ipynb", as_version=4
             )

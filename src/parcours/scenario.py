@@ -67,12 +67,20 @@ TOUCHPOINTS = tuple(touchpoint(s, c) for s in STAGES for c in CHANNELS)
 
 ACTIONS = {
     "besoin": ("prend conscience d'un besoin", "voit une publicité", "reçoit une recommandation"),
-    "recherche d'information": ("consulte les fiches produits", "lit les avis clients", "pose une question"),
+    "recherche d'information": (
+        "consulte les fiches produits",
+        "lit les avis clients",
+        "pose une question",
+    ),
     "comparaison": ("compare les prix", "demande un devis", "utilise le comparateur"),
     "achat": ("ajoute au panier", "passe commande", "paie"),
     "réception": ("suit la livraison", "retire sa commande", "reçoit le colis"),
     "utilisation": ("installe le produit", "utilise le produit", "consulte la notice"),
-    "service après-vente": ("signale un problème", "demande un échange", "contacte le service client"),
+    "service après-vente": (
+        "signale un problème",
+        "demande un échange",
+        "contacte le service client",
+    ),
     "fidélisation": ("reçoit la newsletter", "utilise sa carte de fidélité", "laisse un avis"),
 }
 ACTIONS_ALL = tuple(a for stage in STAGES for a in ACTIONS[stage])

@@ -28,12 +28,23 @@ Exemples :
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("donnees", help=HELP, description=DESCRIPTION)
     p.add_argument("--etudiant", metavar="ID", help="identifiant de l'étudiant (défaut : démo)")
-    p.add_argument("--sortie", metavar="DOSSIER", type=Path, default=DEFAULT_OUTPUT,
-                   help=f"dossier de sortie (défaut : {DEFAULT_OUTPUT})")
-    p.add_argument("--format", choices=FORMATS, default="csv",
-                   help="format des fichiers (défaut : csv)")
-    p.add_argument("--taille", metavar="FACTEUR", type=float, default=1.0,
-                   help="multiplie le nombre de lignes (défaut : 1 ; de 0,01 à 100)")
+    p.add_argument(
+        "--sortie",
+        metavar="DOSSIER",
+        type=Path,
+        default=DEFAULT_OUTPUT,
+        help=f"dossier de sortie (défaut : {DEFAULT_OUTPUT})",
+    )
+    p.add_argument(
+        "--format", choices=FORMATS, default="csv", help="format des fichiers (défaut : csv)"
+    )
+    p.add_argument(
+        "--taille",
+        metavar="FACTEUR",
+        type=float,
+        default=1.0,
+        help="multiplie le nombre de lignes (défaut : 1 ; de 0,01 à 100)",
+    )
     p.set_defaults(run=run)
 
 
@@ -47,8 +58,12 @@ def run(args) -> int:
 
 
 def write_datasets(
-    *, output: Path = DEFAULT_OUTPUT, student: str | None = None, file_format: str = "csv",
-    size: float = 1.0, secret: str | None = None
+    *,
+    output: Path = DEFAULT_OUTPUT,
+    student: str | None = None,
+    file_format: str = "csv",
+    size: float = 1.0,
+    secret: str | None = None,
 ) -> list[Path]:
     """Generate then write all datasets and the dictionary; all files appear, or none changes."""
     from parcours.data import DATASET_NAMES, charger, check_size

@@ -28,12 +28,25 @@ Exemples :
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("sujets", help=HELP, description=DESCRIPTION)
     p.add_argument("td", nargs="*", help="TD à générer (défaut : tous ceux de solutions/)")
-    p.add_argument("--solutions", metavar="DOSSIER", type=Path,
-                   default=PROJECT_ROOT / "solutions", help="dossier des sources (défaut : solutions)")
-    p.add_argument("--sortie", metavar="DOSSIER", type=Path,
-                   default=PROJECT_ROOT / "exercises", help="dossier des sujets (défaut : exercises)")
-    p.add_argument("--sans-verification", action="store_true",
-                   help="ne pas vérifier que la solution obtient tous les points")
+    p.add_argument(
+        "--solutions",
+        metavar="DOSSIER",
+        type=Path,
+        default=PROJECT_ROOT / "solutions",
+        help="dossier des sources (défaut : solutions)",
+    )
+    p.add_argument(
+        "--sortie",
+        metavar="DOSSIER",
+        type=Path,
+        default=PROJECT_ROOT / "exercises",
+        help="dossier des sujets (défaut : exercises)",
+    )
+    p.add_argument(
+        "--sans-verification",
+        action="store_true",
+        help="ne pas vérifier que la solution obtient tous les points",
+    )
     p.set_defaults(run=run)
 
 
@@ -46,20 +59,29 @@ def run(args) -> int:
 
 
 def list_tds(solutions: Path) -> list[str]:
-    return sorted(
-        p.name for p in solutions.iterdir() if p.is_dir() and (p / f"{p.name}.ipynb").is_file()
-    ) if solutions.is_dir() else []
+    return (
+        sorted(
+            p.name for p in solutions.iterdir() if p.is_dir() and (p / f"{p.name}.ipynb").is_file()
+        )
+        if solutions.is_dir()
+        else []
+    )
 
 
 def release_all(
-    *, tds: list[str] | None = None, solutions: Path = PROJECT_ROOT / "solutions",
-    output: Path = PROJECT_ROOT / "exercises", check: bool = True
+    *,
+    tds: list[str] | None = None,
+    solutions: Path = PROJECT_ROOT / "solutions",
+    output: Path = PROJECT_ROOT / "exercises",
+    check: bool = True,
 ) -> list[tuple[str, Path]]:
     from parcours.grading import Course
 
     available = list_tds(solutions)
     if not available:
-        raise ValueError(f"Aucun TD dans {solutions} (attendu : {solutions}/tdNN_nom/tdNN_nom.ipynb).")
+        raise ValueError(
+            f"Aucun TD dans {solutions} (attendu : {solutions}/tdNN_nom/tdNN_nom.ipynb)."
+        )
     chosen = list(tds or available)
     unknown = [t for t in chosen if t not in available]
     if unknown:

@@ -12,8 +12,17 @@ import numpy as np
 import pandas as pd
 
 from parcours import scenario as sc
-from parcours.data.core import DAY, HIST_START, REF_END, Plan, categorical, make_ids, pick
-from parcours.data.core import rng_for, to_datetime
+from parcours.data.core import (
+    DAY,
+    HIST_START,
+    REF_END,
+    Plan,
+    categorical,
+    make_ids,
+    pick,
+    rng_for,
+    to_datetime,
+)
 
 SIZE_PROBS = np.array([0.30, 0.40, 0.20, 0.10])
 SIZE_CONTACTS = np.array([[2, 4], [3, 6], [5, 9], [7, 12]])
@@ -37,10 +46,32 @@ SECTOR_PREFIXES = {
     "collectivité": ("Mairie de", "Communauté de communes de"),
 }
 PLACE_NAMES = (
-    "les Tilleuls", "Armor", "Bellevue", "la Gare", "Saint-Roch", "Beauséjour", "les Pins",
-    "Val d'Orge", "Montclair", "la Source", "Bel Air", "les Chênes", "Mirabeau", "Vauban",
-    "Port-Royal", "la Roseraie", "Haute-Rive", "Clairefontaine", "Sainte-Anne", "les Lilas",
-    "Kervalon", "Montplaisir", "la Colline", "Beaulieu", "Saint-Exupéry", "Florian",
+    "les Tilleuls",
+    "Armor",
+    "Bellevue",
+    "la Gare",
+    "Saint-Roch",
+    "Beauséjour",
+    "les Pins",
+    "Val d'Orge",
+    "Montclair",
+    "la Source",
+    "Bel Air",
+    "les Chênes",
+    "Mirabeau",
+    "Vauban",
+    "Port-Royal",
+    "la Roseraie",
+    "Haute-Rive",
+    "Clairefontaine",
+    "Sainte-Anne",
+    "les Lilas",
+    "Kervalon",
+    "Montplaisir",
+    "la Colline",
+    "Beaulieu",
+    "Saint-Exupéry",
+    "Florian",
 )
 
 
@@ -80,9 +111,7 @@ def buying_center_frame(plan: Plan, student: str, secret: str) -> pd.DataFrame:
         extra = pick(rng, OPTIONAL_PROBS, max(0, k - len(roles)))
         roles += [OPTIONAL_ROLES[i] for i in extra]
         persons = list(range(person_base, person_base + len(roles)))
-        met = [bool(decider_met[d])] + [
-            bool(rng.random() < MET_RATE[r]) for r in roles[1:]
-        ]
+        met = [bool(decider_met[d])] + [bool(rng.random() < MET_RATE[r]) for r in roles[1:]]
         # In small firms one person often holds two roles: the boss decides and pays.
         if size[d] <= 1 and rng.random() < 0.45:
             roles.append("payeur")

@@ -11,8 +11,17 @@ import numpy as np
 import pandas as pd
 
 from parcours import scenario as sc
-from parcours.data.core import DAY, REF_END, Plan, Portfolio, categorical, make_ids, pick
-from parcours.data.core import rng_for, to_datetime
+from parcours.data.core import (
+    DAY,
+    REF_END,
+    Plan,
+    Portfolio,
+    categorical,
+    make_ids,
+    pick,
+    rng_for,
+    to_datetime,
+)
 
 COMPLAINING_SHARE = 0.08
 MOTIVE_PROBS = np.array([0.17, 0.15, 0.07, 0.11, 0.09, 0.13, 0.10, 0.08])
@@ -47,11 +56,14 @@ def complaints_frame(plan: Plan, port: Portfolio, student: str, secret: str) -> 
     closed = closed_at <= REF_END
     resolved = closed & (rng.random(n) < 0.84)
     answered = closed & (rng.random(n) < 0.55)
-    sat = np.where(
-        resolved,
-        pick(rng, np.array([0.04, 0.06, 0.15, 0.40, 0.35]), n),
-        pick(rng, np.array([0.45, 0.30, 0.15, 0.07, 0.03]), n),
-    ) + 1
+    sat = (
+        np.where(
+            resolved,
+            pick(rng, np.array([0.04, 0.06, 0.15, 0.40, 0.35]), n),
+            pick(rng, np.array([0.45, 0.30, 0.15, 0.07, 0.03]), n),
+        )
+        + 1
+    )
     # Slow handling lowers satisfaction, even when the problem is solved.
     sat = np.clip(sat - (handling > 10), 1, 5)
 

@@ -61,9 +61,7 @@ DECOY_TOUCHPOINTS = (
 
 def rng_for(student: str, secret: str, stream: str) -> np.random.Generator:
     """An independent random generator for one stream of one student's variant."""
-    digest = hashlib.blake2b(
-        f"{secret}\x1f{student}\x1f{stream}".encode(), digest_size=16
-    ).digest()
+    digest = hashlib.blake2b(f"{secret}\x1f{student}\x1f{stream}".encode(), digest_size=16).digest()
     return np.random.Generator(np.random.PCG64(int.from_bytes(digest, "little")))
 
 
@@ -102,7 +100,9 @@ def make_ids(prefix: str, n: int, width: int) -> np.ndarray:
 
 
 def categorical(codes: np.ndarray, values, ordered: bool = False) -> pd.Categorical:
-    return pd.Categorical.from_codes(codes.astype(np.int16), categories=list(values), ordered=ordered)
+    return pd.Categorical.from_codes(
+        codes.astype(np.int16), categories=list(values), ordered=ordered
+    )
 
 
 def to_datetime(seconds: np.ndarray) -> np.ndarray:

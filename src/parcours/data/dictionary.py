@@ -53,7 +53,9 @@ def _id(name: str, what: str) -> Column:
     return Column(name, "id", what)
 
 
-CLIENT_ID = _id("id_client", "Identifiant du client (C suivi de 5 chiffres), commun à toutes les tables")
+CLIENT_ID = _id(
+    "id_client", "Identifiant du client (C suivi de 5 chiffres), commun à toutes les tables"
+)
 
 DATASETS: dict[str, Dataset] = {}
 
@@ -72,18 +74,38 @@ _register(
         "une ligne par personne",
         (
             CLIENT_ID,
-            Column("persona", "category", "Persona auquel la personne ressemble le plus",
-                   values=sc.PERSONA_NAMES),
+            Column(
+                "persona",
+                "category",
+                "Persona auquel la personne ressemble le plus",
+                values=sc.PERSONA_NAMES,
+            ),
             Column("age", "int", "Âge à la date de référence", "ans", low=18, high=90),
-            Column("canal_acquisition", "category", "Canal par lequel la personne est entrée "
-                   "dans le fichier", values=sc.ACQUISITION_CHANNELS),
-            Column("motif_soncas", "category", "Motivation d'achat dominante (SONCAS), "
-                   "estimée par les vendeurs", values=sc.SONCAS),
+            Column(
+                "canal_acquisition",
+                "category",
+                "Canal par lequel la personne est entrée dans le fichier",
+                values=sc.ACQUISITION_CHANNELS,
+            ),
+            Column(
+                "motif_soncas",
+                "category",
+                "Motivation d'achat dominante (SONCAS), estimée par les vendeurs",
+                values=sc.SONCAS,
+            ),
             Column("date_entree", "date", "Date d'entrée dans le fichier (statut de suspect)"),
-            Column("qualifie", "bool", "A montré un intérêt qualifié (compte créé, devis, "
-                   "demande de rappel) : un suspect qualifié devient prospect"),
-            Column("date_depart_signale", "date", "Date à laquelle le client a fait savoir "
-                   "qu'il quittait l'enseigne (vide sinon)", nullable=True),
+            Column(
+                "qualifie",
+                "bool",
+                "A montré un intérêt qualifié (compte créé, devis, "
+                "demande de rappel) : un suspect qualifié devient prospect",
+            ),
+            Column(
+                "date_depart_signale",
+                "date",
+                "Date à laquelle le client a fait savoir qu'il quittait l'enseigne (vide sinon)",
+                nullable=True,
+            ),
             Column("optin_email", "bool", "Accepte de recevoir des e-mails commerciaux"),
         ),
     )
@@ -118,16 +140,31 @@ _register(
             _id("id_parcours", "Identifiant du parcours (P suivi de chiffres)"),
             CLIENT_ID,
             Column("persona", "category", "Persona du client", values=sc.PERSONA_NAMES),
-            Column("etape", "category", "Étape du parcours, dans l'ordre", values=sc.STAGES,
-                   ordered=True),
+            Column(
+                "etape",
+                "category",
+                "Étape du parcours, dans l'ordre",
+                values=sc.STAGES,
+                ordered=True,
+            ),
             Column("action", "category", "Ce que fait le client", values=sc.ACTIONS_ALL),
             Column("canal", "category", "Canal utilisé", values=sc.CHANNELS),
-            Column("point_de_contact", "category", "Point de contact : « étape – canal »",
-                   values=sc.TOUCHPOINTS),
+            Column(
+                "point_de_contact",
+                "category",
+                "Point de contact : « étape – canal »",
+                values=sc.TOUCHPOINTS,
+            ),
             Column("horodatage", "date", "Date et heure de l'événement"),
             Column("duree_min", "float", "Durée de l'interaction", "minutes", low=0.1, high=240),
-            Column("score_experience", "int", "Ressenti du client à ce moment", "note de 0 à 10",
-                   low=0, high=10),
+            Column(
+                "score_experience",
+                "int",
+                "Ressenti du client à ce moment",
+                "note de 0 à 10",
+                low=0,
+                high=10,
+            ),
             Column("abandon", "bool", "Le client abandonne son parcours à cet événement"),
         ),
     )
@@ -136,12 +173,26 @@ _register(
 _attribute_columns: list[Column] = []
 for _attr in sc.ATTRIBUTES:
     _attribute_columns.append(
-        Column(f"attente_{_attr}", "int_na", f"Importance attendue : {_attr}",
-               "note de 1 (faible) à 7 (très forte)", low=1, high=7, nullable=True)
+        Column(
+            f"attente_{_attr}",
+            "int_na",
+            f"Importance attendue : {_attr}",
+            "note de 1 (faible) à 7 (très forte)",
+            low=1,
+            high=7,
+            nullable=True,
+        )
     )
     _attribute_columns.append(
-        Column(f"perception_{_attr}", "int_na", f"Qualité perçue : {_attr}",
-               "note de 1 (très mauvaise) à 7 (excellente)", low=1, high=7, nullable=True)
+        Column(
+            f"perception_{_attr}",
+            "int_na",
+            f"Qualité perçue : {_attr}",
+            "note de 1 (très mauvaise) à 7 (excellente)",
+            low=1,
+            high=7,
+            nullable=True,
+        )
     )
 
 _register(
@@ -158,25 +209,56 @@ _register(
             _id("id_reponse", "Identifiant du questionnaire (Q suivi de chiffres)"),
             CLIENT_ID,
             Column("date_envoi", "date", "Date d'envoi du questionnaire"),
-            Column("canal_enquete", "category", "Canal par lequel le questionnaire est envoyé",
-                   values=sc.SURVEY_CHANNELS),
+            Column(
+                "canal_enquete",
+                "category",
+                "Canal par lequel le questionnaire est envoyé",
+                values=sc.SURVEY_CHANNELS,
+            ),
             Column("etape", "category", "Étape du parcours évaluée", values=sc.SURVEYED_STAGES),
-            Column("canal", "category", "Canal de l'interaction évaluée",
-                   values=sc.SURVEYED_CHANNELS),
-            Column("point_de_contact", "category", "Point de contact évalué : « étape – canal »",
-                   values=tuple(sc.touchpoint(s, c) for s in sc.SURVEYED_STAGES
-                                for c in sc.SURVEYED_CHANNELS)),
+            Column(
+                "canal", "category", "Canal de l'interaction évaluée", values=sc.SURVEYED_CHANNELS
+            ),
+            Column(
+                "point_de_contact",
+                "category",
+                "Point de contact évalué : « étape – canal »",
+                values=tuple(
+                    sc.touchpoint(s, c) for s in sc.SURVEYED_STAGES for c in sc.SURVEYED_CHANNELS
+                ),
+            ),
             Column("repondu", "bool", "Le client a répondu"),
-            Column("note_nps", "int_na", "Probabilité de recommander Maison Boréal à un proche",
-                   "note de 0 à 10", low=0, high=10, nullable=True),
-            Column("note_csat", "int_na", "Satisfaction à l'égard de l'interaction",
-                   "note de 1 à 5 (5 = très satisfait)", low=1, high=5, nullable=True),
-            Column("note_ces", "int_na", "Facilité (CES 2.0) : « Maison Boréal m'a facilité "
-                   "les choses »", "note de 1 à 7 (7 = très facile)", low=1, high=7,
-                   nullable=True),
+            Column(
+                "note_nps",
+                "int_na",
+                "Probabilité de recommander Maison Boréal à un proche",
+                "note de 0 à 10",
+                low=0,
+                high=10,
+                nullable=True,
+            ),
+            Column(
+                "note_csat",
+                "int_na",
+                "Satisfaction à l'égard de l'interaction",
+                "note de 1 à 5 (5 = très satisfait)",
+                low=1,
+                high=5,
+                nullable=True,
+            ),
+            Column(
+                "note_ces",
+                "int_na",
+                "Facilité (CES 2.0) : « Maison Boréal m'a facilité les choses »",
+                "note de 1 à 7 (7 = très facile)",
+                low=1,
+                high=7,
+                nullable=True,
+            ),
             *_attribute_columns,
-            Column("verbatim", "text", "Commentaire libre du client (vide sans réponse)",
-                   nullable=True),
+            Column(
+                "verbatim", "text", "Commentaire libre du client (vide sans réponse)", nullable=True
+            ),
         ),
     )
 )
@@ -193,14 +275,28 @@ _register(
             Column("motif", "category", "Motif principal", values=sc.COMPLAINT_MOTIVES),
             Column("canal", "category", "Canal de la réclamation", values=sc.COMPLAINT_CHANNELS),
             Column("date_reclamation", "date", "Date de réception"),
-            Column("date_cloture", "date", "Date de clôture (vide si encore ouverte)",
-                   nullable=True),
-            Column("delai_traitement_jours", "float", "Jours entre réception et clôture (vide "
-                   "si encore ouverte)", "jours", low=0, high=365, nullable=True),
+            Column(
+                "date_cloture", "date", "Date de clôture (vide si encore ouverte)", nullable=True
+            ),
+            Column(
+                "delai_traitement_jours",
+                "float",
+                "Jours entre réception et clôture (vide si encore ouverte)",
+                "jours",
+                low=0,
+                high=365,
+                nullable=True,
+            ),
             Column("resolue", "bool", "Le problème a été résolu"),
-            Column("satisfaction_traitement", "int_na", "Satisfaction à l'égard du traitement "
-                   "(vide si le client n'a pas répondu)", "note de 1 à 5", low=1, high=5,
-                   nullable=True),
+            Column(
+                "satisfaction_traitement",
+                "int_na",
+                "Satisfaction à l'égard du traitement (vide si le client n'a pas répondu)",
+                "note de 1 à 5",
+                low=1,
+                high=5,
+                nullable=True,
+            ),
         ),
     )
 )
@@ -219,8 +315,13 @@ _register(
             Column("date_session", "date", "Date et heure de la visite"),
             Column("source", "category", "Origine de la visite", values=sc.FUNNEL_SOURCES),
             Column("appareil", "category", "Appareil utilisé", values=sc.DEVICES),
-            Column("etape_atteinte", "category", "Étape la plus avancée atteinte",
-                   values=sc.FUNNEL_STAGES, ordered=True),
+            Column(
+                "etape_atteinte",
+                "category",
+                "Étape la plus avancée atteinte",
+                values=sc.FUNNEL_STAGES,
+                ordered=True,
+            ),
         ),
     )
 )
@@ -237,20 +338,29 @@ _register(
             _id("id_affaire", "Identifiant de l'affaire (A suivi de chiffres)"),
             Column("entreprise", "text", "Raison sociale de l'entreprise cliente"),
             Column("secteur", "category", "Secteur de l'entreprise", values=sc.B2B_SECTORS),
-            Column("taille_entreprise", "category", "Taille de l'entreprise",
-                   values=sc.COMPANY_SIZES, ordered=True),
+            Column(
+                "taille_entreprise",
+                "category",
+                "Taille de l'entreprise",
+                values=sc.COMPANY_SIZES,
+                ordered=True,
+            ),
             Column("date_ouverture", "date", "Premier contact commercial de l'affaire"),
             Column("date_cloture", "date", "Signature ou abandon de l'affaire"),
-            Column("duree_cycle_jours", "int", "Durée du cycle de vente", "jours", low=1,
-                   high=720),
+            Column("duree_cycle_jours", "int", "Durée du cycle de vente", "jours", low=1, high=720),
             Column("montant", "float", "Montant du devis", "euros", low=500, high=2_000_000),
             Column("issue", "category", "Issue de l'affaire", values=sc.DEAL_OUTCOMES),
             _id("id_contact", "Identifiant de la personne dans l'entreprise (K suivi de chiffres)"),
             Column("fonction", "category", "Fonction de la personne", values=sc.FUNCTIONS),
             Column("role", "category", "Rôle dans le centre d'achat", values=sc.BUYING_ROLES),
             Column("rencontre", "bool", "Le commercial de Boréal Pro a rencontré la personne"),
-            Column("nb_interactions", "int", "Échanges du commercial avec la personne "
-                   "(rendez-vous, appels, e-mails)", low=0, high=60),
+            Column(
+                "nb_interactions",
+                "int",
+                "Échanges du commercial avec la personne (rendez-vous, appels, e-mails)",
+                low=0,
+                high=60,
+            ),
         ),
     )
 )
@@ -343,7 +453,7 @@ def to_markdown(*, heading_level: int = 1) -> str:
             "",
             ds.description,
             "",
-            f"Grain : {ds.grain}. Chargement dans un TD : `charger(\"{ds.name}\")`.",
+            f'Grain : {ds.grain}. Chargement dans un TD : `charger("{ds.name}")`.',
             "",
             "| Colonne | Type | Description | Unité ou valeurs |",
             "| --- | --- | --- | --- |",

@@ -11,8 +11,17 @@ import numpy as np
 import pandas as pd
 
 from parcours import scenario as sc
-from parcours.data.core import HIST_START, REF_END, Plan, categorical, make_ids, pick, rng_for
-from parcours.data.core import to_datetime, uniform_seconds
+from parcours.data.core import (
+    HIST_START,
+    REF_END,
+    Plan,
+    categorical,
+    make_ids,
+    pick,
+    rng_for,
+    to_datetime,
+    uniform_seconds,
+)
 
 # Rate of reaching each stage from the previous one: recherche, comparaison, décision, achat,
 # post-achat (illustrative; 2 to 5 % of visits end in a purchase).

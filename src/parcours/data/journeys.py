@@ -10,8 +10,18 @@ import numpy as np
 import pandas as pd
 
 from parcours import scenario as sc
-from parcours.data.core import DAY, REF_END, Plan, Portfolio, categorical, make_ids, pick
-from parcours.data.core import pick_rows, rng_for, to_datetime
+from parcours.data.core import (
+    DAY,
+    REF_END,
+    Plan,
+    Portfolio,
+    categorical,
+    make_ids,
+    pick,
+    pick_rows,
+    rng_for,
+    to_datetime,
+)
 
 N_STAGES = len(sc.STAGES)
 N_CHANNELS = len(sc.CHANNELS)
@@ -128,8 +138,10 @@ def journeys_frame(plan: Plan, port: Portfolio, student: str, secret: str) -> pd
     buy_evt = bought[journey] & (stage == ACHAT)
     channel[buy_evt] = tx_channel[journey[buy_evt]]
     # The decoy touchpoint stays rare (8 to 20 events), below any sensible minimum count.
-    d_stage, d_channel = (sc.STAGES.index(plan.decoy_touchpoint[0]),
-                          sc.CHANNELS.index(plan.decoy_touchpoint[1]))
+    d_stage, d_channel = (
+        sc.STAGES.index(plan.decoy_touchpoint[0]),
+        sc.CHANNELS.index(plan.decoy_touchpoint[1]),
+    )
     in_decoy = np.flatnonzero((stage == d_stage) & (channel == d_channel))
     wanted = int(rng.integers(8, 21))
     if len(in_decoy) > wanted:

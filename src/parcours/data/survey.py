@@ -12,8 +12,17 @@ import numpy as np
 import pandas as pd
 
 from parcours import scenario as sc
-from parcours.data.core import DAY, REF_END, Plan, Portfolio, categorical, make_ids, pick
-from parcours.data.core import rng_for, to_datetime
+from parcours.data.core import (
+    DAY,
+    REF_END,
+    Plan,
+    Portfolio,
+    categorical,
+    make_ids,
+    pick,
+    rng_for,
+    to_datetime,
+)
 
 INVITED_SHARE = 1.0
 STAGE_PROBS = np.array([0.5, 0.3, 0.2])  # achat, réception, service après-vente
