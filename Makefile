@@ -35,7 +35,6 @@ book: install
 
 # Tests check that datasets/ and exercises/ are up to date, so they are not regenerated here.
 test: install
-	bash tools/system-deps.sh
 	$(MAKE) --no-print-directory book
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 

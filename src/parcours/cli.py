@@ -46,5 +46,25 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def help_pages(width: int = 100) -> dict[str, str]:
+    """The ``--help`` text of ``parcours`` and of each command (for the documentation page)."""
+    import os
+
+    saved = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = str(width)
+    try:
+        parser = build_parser()
+        pages = {"parcours": parser.format_help()}
+        sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+        for name, command in sub.choices.items():
+            pages[f"parcours {name}"] = command.format_help()
+        return pages
+    finally:
+        if saved is None:
+            os.environ.pop("COLUMNS", None)
+        else:
+            os.environ["COLUMNS"] = saved
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,0 +1,34 @@
+"""Every ``parcours`` command has French help text and a documented page (book/commandes.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from parcours.cli import help_pages
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = help_pages()
+
+
+def test_every_command_is_listed():
+    assert set(PAGES) >= {"parcours", "parcours donnees", "parcours sujets"}
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_help_is_french(name):
+    text = PAGES[name]
+    assert text.startswith("utilisation : ")
+    assert "afficher cette aide et quitter" in text
+    for english in ("usage:", "show this help", "positional arguments"):
+        assert english not in text
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_command_is_documented_with_its_current_help(name):
+    page = (ROOT / "book" / "commandes.md").read_text(encoding="utf-8")
+    assert f"## `{name}`" in page
+    assert PAGES[name].rstrip("\n") in page, (
+        f"L'aide de « {name} » a changé : mettez à jour book/commandes.md."
+    )
