@@ -1,5 +1,16 @@
 """nbgrader configuration of the course « Suivi du parcours client »."""
 
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.preprocessors import (
+    AssignLatePenalties,
+    CheckCellMetadata,
+    IgnorePattern,
+    LimitOutput,
+    SaveAutoGrades,
+)
+
+from parcours.nbgrader_execute import ExecuteAsStudent
+
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 
 c.CourseDirectory.course_id = "suivi_parcours_client"
@@ -27,3 +38,15 @@ c.Execute.timeout = 120
 c.Execute.interrupt_on_timeout = True
 c.ExecutePreprocessor.timeout = 120
 c.Exchange.assignment_dir = "."
+
+# Each submission runs with PARCOURS_ETUDIANT set to its author: hidden tests reload that
+# student's own variant, even when a whole class is graded in one `nbgrader autograde` run.
+c.Autograde.autograde_preprocessors = [
+    ExecuteAsStudent,
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]

@@ -100,6 +100,17 @@ def test_answer_of_another_student_fails(course):
     assert "Taux de réponse inexact." in graded.output("td99_q01_taux_reponse")
 
 
+def test_hidden_tests_use_the_authors_own_data(course):
+    from parcours.data import charger
+
+    own = float(charger("enquete", "frank")["repondu"].mean() * 100)
+    graded = course.autograde(
+        course.submission(replace={"td99_q01_taux_reponse_reponse": f"taux_reponse = {own!r}"}),
+        student="frank",
+    )
+    assert graded.score == 2
+
+
 def test_visible_hint_is_shown(course):
     graded = course.autograde(
         course.submission(replace={"td99_q01_taux_reponse_reponse": "taux_reponse = 250"}),

@@ -158,7 +158,8 @@ class Course:
             shutil.rmtree(folder)
         folder.mkdir(parents=True)
         nbformat.write(notebook, folder / f"{self.td}.ipynb")
-        with _env(PARCOURS_ETUDIANT=student):
+        # No PARCOURS_ETUDIANT here: the course config's Execute step sets it to the author.
+        with _env():
             _check(
                 self.api.autograde(self.td, student, force=True, create=True),
                 f"correction de {self.td} pour {student}",
