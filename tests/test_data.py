@@ -342,3 +342,12 @@ def test_import_parcours_stays_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_purchase_dates_vary_within_each_status():
+    truth = variant_truth("lea_durand")["statuses"]
+    tx = charger("transactions", "lea_durand").groupby("id_client")["date_achat"].agg(["min", "max"])
+    for status in ("nouveau", "actif", "dormant", "perdu"):
+        dates = tx.loc[truth[truth == status].index]
+        assert dates["max"].nunique() > 0.9 * len(dates), status
+        assert dates["min"].nunique() > 0.5 * len(dates), status

@@ -78,12 +78,12 @@ def pick_rows(rng: np.random.Generator, prob_rows: np.ndarray) -> np.ndarray:
     return np.minimum((u > cum).sum(axis=1), prob_rows.shape[1] - 1)
 
 
-def uniform_seconds(rng: np.random.Generator, low, high) -> np.ndarray:
-    """Integer seconds drawn uniformly in [low, high] (arrays or scalars)."""
+def uniform_seconds(rng: np.random.Generator, low, high, size: int | None = None) -> np.ndarray:
+    """Integer seconds drawn uniformly in [low, high]: one per element of the bounds, or ``size``."""
     low = np.asarray(low, dtype=np.int64)
     high = np.asarray(high, dtype=np.int64)
-    size = np.broadcast(low, high).shape
-    return low + (rng.random(size) * (high - low)).astype(np.int64)
+    shape = np.broadcast_shapes(low.shape, high.shape, () if size is None else (size,))
+    return low + (rng.random(shape) * (high - low)).astype(np.int64)
 
 
 _ID_CACHE: dict[tuple[str, int], np.ndarray] = {}
@@ -238,23 +238,23 @@ def make_portfolio(plan: Plan, student: str, secret: str) -> Portfolio:
         idx = np.flatnonzero(status == code)
         k = len(idx)
         if name == "nouveau":
-            first[idx] = uniform_seconds(rng, lo_active, hi_active - 3 * DAY)
+            first[idx] = uniform_seconds(rng, lo_active, hi_active - 3 * DAY, k)
             last[idx] = uniform_seconds(rng, first[idx], hi_active)
             count[idx] = 1 + rng.poisson(0.6, k)
         elif name == "actif":
-            first[idx] = uniform_seconds(rng, HIST_START, ACTIVE_LIMIT - MARGIN)
-            last[idx] = uniform_seconds(rng, lo_active, hi_active)
+            first[idx] = uniform_seconds(rng, HIST_START, ACTIVE_LIMIT - MARGIN, k)
+            last[idx] = uniform_seconds(rng, lo_active, hi_active, k)
             count[idx] = 2 + rng.poisson(4.0, k)
         elif name == "dormant":
-            last[idx] = uniform_seconds(rng, LOST_LIMIT + MARGIN, ACTIVE_LIMIT - MARGIN)
+            last[idx] = uniform_seconds(rng, LOST_LIMIT + MARGIN, ACTIVE_LIMIT - MARGIN, k)
             first[idx] = uniform_seconds(rng, HIST_START, last[idx])
             count[idx] = 1 + rng.poisson(2.0, k)
         elif name == "perdu":
             told = rng.random(k) < 0.3  # « n'achète plus, et l'a parfois fait savoir »
             last[idx] = np.where(
                 told,
-                uniform_seconds(rng, LOST_LIMIT + MARGIN, REF_END - 45 * DAY),
-                uniform_seconds(rng, HIST_START + 20 * DAY, LOST_LIMIT - MARGIN),
+                uniform_seconds(rng, LOST_LIMIT + MARGIN, REF_END - 45 * DAY, k),
+                uniform_seconds(rng, HIST_START + 20 * DAY, LOST_LIMIT - MARGIN, k),
             )
             first[idx] = uniform_seconds(rng, HIST_START, last[idx])
             count[idx] = 1 + rng.poisson(1.5, k)
@@ -269,7 +269,7 @@ def make_portfolio(plan: Plan, student: str, secret: str) -> Portfolio:
     entry = np.where(
         buyer,
         first - (rng.exponential(120.0, n) * DAY).astype(np.int64),
-        uniform_seconds(rng, HIST_START - 365 * DAY, REF_END - DAY),
+        uniform_seconds(rng, HIST_START - 365 * DAY, REF_END - DAY, n),
     )
 
     # Purchases: the first and the last, and the others spread between them.

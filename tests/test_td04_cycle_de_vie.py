@@ -1,0 +1,192 @@
+"""TD04 « Cycle de vie et portefeuille clients », graded by nbgrader as a teacher would grade it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from nbgrading import course, grade_td
+
+from parcours import DATE_REFERENCE, charger
+from parcours.data import variant_truth
+
+pytestmark = pytest.mark.xdist_group("td04")
+
+TD = "td04_cycle_de_vie"
+SOURCE = Path(__file__).parents[1] / "solutions" / TD / f"{TD}.ipynb"
+STUDENT = "etudiant_test"
+OTHER = "lea_durand"
+AUTOGRADED_POINTS = 15
+MANUAL_POINTS = 3
+REF = pd.Timestamp(DATE_REFERENCE)
+
+Q01, Q02, Q03 = "td04_q01_achats", "td04_q02_dates", "td04_q03_statuts"
+Q04, Q05 = "td04_q04_effectifs", "td04_q05_graphique"
+Q06, Q07 = "td04_q06_ca", "td04_q07_compensation"
+Q08, Q09, Q10 = "td04_q08_rfm", "td04_q09_retention", "td04_q10_actions"
+
+
+def _lost(graded, *grade_ids: str) -> None:
+    """Exactly the named items score 0; every other item keeps full marks."""
+    for gid, (score, max_score) in graded.grades.items():
+        assert score == (0 if gid in grade_ids else max_score), (gid, score, max_score)
+    lost = sum(graded.grades[g][1] for g in grade_ids)
+    assert graded.score == graded.max_score - lost
+
+
+def _statuses(student: str) -> pd.Series:
+    """The rules stated in the TD, applied outside the notebook."""
+    clients = charger("clients", student).set_index("id_client")
+    tx = charger("transactions", student)
+    first = tx.groupby("id_client")["date_achat"].min().reindex(clients.index)
+    last = tx.groupby("id_client")["date_achat"].max().reindex(clients.index)
+    recent, lost = REF - pd.DateOffset(months=6), REF - pd.DateOffset(months=12)
+    status = pd.Series("actif", index=clients.index, name="statut")
+    status[first >= recent] = "nouveau"
+    status[last < recent] = "dormant"
+    status[(last < lost) | clients["date_depart_signale"].notna()] = "perdu"
+    status[last.isna()] = "prospect"
+    status[last.isna() & ~clients["qualifie"]] = "suspect"
+    return status
+
+
+def _answers(student: str) -> dict:
+    status = _statuses(student)
+    tx = charger("transactions", student)
+    first = tx.groupby("id_client")["date_achat"].min()
+    d = tx["date_achat"]
+    lost, before = REF - pd.DateOffset(months=12), REF - pd.DateOffset(months=18)
+    cohort = set(tx.loc[(d >= before) & (d < lost), "id_client"])
+    kept = cohort & set(tx.loc[d >= lost, "id_client"])
+    return {
+        "effectifs": status.value_counts().reindex(list(_STATUTS), fill_value=0),
+        "nouveaux": int((first >= lost).sum()),
+        "perdus": int((status == "perdu").sum()),
+        "retention": len(kept) / len(cohort) * 100,
+    }
+
+
+_STATUTS = ("suspect", "prospect", "nouveau", "actif", "dormant", "perdu")
+
+
+@pytest.fixture(scope="module")
+def solution():
+    return grade_td(TD, student=STUDENT)
+
+
+@pytest.mark.parametrize("student", [STUDENT, OTHER, "demo", "x", "dupont.marie", "e42"])
+def test_stated_rules_recover_the_planted_statuses(student):
+    truth = variant_truth(student)["statuses"].astype(str)
+    assert _statuses(student).reindex(truth.index).eq(truth).all()
+
+
+def test_source_notebook_is_clean_and_follows_the_conventions():
+    nb = nbformat.read(SOURCE, as_version=4)
+    assert (nb.nbformat, nb.nbformat_minor) == (4, 5)
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    assert all(c.metadata.get("nbgrader") for c in nb.cells)
+    grade_ids = {c.metadata["nbgrader"]["grade_id"] for c in nb.cells}
+    tests = [c for c in nb.cells if c.metadata["nbgrader"]["grade"] and c.cell_type == "code"]
+    manual = [c for c in nb.cells if c.metadata["nbgrader"]["grade"] and c.cell_type == "markdown"]
+    assert 8 <= len(tests) + len(manual) <= 12 and len(manual) == 1
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+    for cell in tests:
+        gid = cell.metadata["nbgrader"]["grade_id"]
+        assert gid.startswith("td04_q") and f"{gid}_reponse" in grade_ids
+        assert cell.source.startswith('"""Vérifie ')
+        assert "### BEGIN HIDDEN TESTS" in cell.source and cell.metadata["nbgrader"]["locked"]
+    assert sum(c.metadata["nbgrader"]["points"] for c in tests) == AUTOGRADED_POINTS
+    assert manual[0].metadata["nbgrader"]["points"] == MANUAL_POINTS
+    setup = nb.cells[1]
+    assert (
+        setup.metadata["nbgrader"]["locked"] and 'warnings.filterwarnings("ignore")' in setup.source
+    )
+    assert "30/06/2026" in nb.cells[0].source and "pd.Timestamp.today" not in setup.source
+
+
+def test_released_notebook_hides_solutions_and_hidden_tests():
+    released = course(TD).release_path.read_text(encoding="utf-8")
+    assert "VOTRE CODE ICI" in released and "VOTRE RÉPONSE ICI" in released
+    for leak in ("BEGIN HIDDEN TESTS", "_charger", "EFCABD", "est_perdu = a_achete &"):
+        assert leak not in released, leak
+
+
+def test_solution_scores_full_marks(solution):
+    assert solution.score == solution.max_score == AUTOGRADED_POINTS
+    assert solution.manual_max_score == MANUAL_POINTS
+
+
+def test_blank_notebook_scores_zero():
+    graded = grade_td(TD, student=STUDENT, blank=True)
+    assert graded.score == 0 and graded.max_score == AUTOGRADED_POINTS
+
+
+def test_solution_scores_full_marks_for_another_student():
+    graded = grade_td(TD, student=OTHER)
+    assert graded.score == AUTOGRADED_POINTS
+
+
+def test_answers_copied_from_another_student_fail():
+    mine, theirs = _answers(STUDENT), _answers(OTHER)
+    assert not mine["effectifs"].equals(theirs["effectifs"])
+    assert abs(mine["nouveaux"] - theirs["nouveaux"]) > 3 and mine["perdus"] != theirs["perdus"]
+    assert abs(mine["retention"] - theirs["retention"]) > 0.5
+    counts = ", ".join(str(int(v)) for v in theirs["effectifs"])
+    graded = grade_td(
+        TD,
+        student=STUDENT,
+        replace={
+            f"{Q04}_reponse": f"effectifs = pd.Series([{counts}], index=STATUTS)",
+            f"{Q07}_reponse": (
+                f"nouveaux_annee = {theirs['nouveaux']}\nperdus_annee = {theirs['perdus']}\n"
+                "compense = nouveaux_annee >= perdus_annee"
+            ),
+            f"{Q09}_reponse": (
+                f"taux_retention = {theirs['retention']!r}\n"
+                "taux_churn = 100 - taux_retention\n"
+                "duree_vie = 100 / taux_churn if taux_churn else float('inf')"
+            ),
+        },
+    )
+    # The chart plots the copied counts, so it goes too.
+    _lost(graded, Q04, Q05, Q07, Q09)
+    assert "Les effectifs doivent totaliser toutes les personnes." in graded.output(Q04)
+    assert "Le taux de rétention ne correspond pas à vos données" in graded.output(Q09)
+
+
+def test_rfm_scores_do_not_depend_on_row_order_or_on_the_hour_of_purchase():
+    # Another correct way: rows shuffled before ranking (ties broken differently) and the recency
+    # counted from the time of day (one day less for most clients).
+    code = """
+rfm = achats[["nb_achats", "ca"]].rename(columns={"nb_achats": "frequence", "ca": "montant"})
+rfm = rfm.sample(frac=1, random_state=7)
+rfm["recence"] = (date_ref - achats["dernier_achat"]).dt.days
+rfm["R"] = pd.qcut(rfm["recence"].rank(method="first"), 5, labels=[5, 4, 3, 2, 1]).astype(int)
+rfm["F"] = pd.qcut(rfm["frequence"].rank(method="first"), 5, labels=[1, 2, 3, 4, 5]).astype(int)
+rfm["M"] = pd.qcut(rfm["montant"].rank(method="first"), 5, labels=[1, 2, 3, 4, 5]).astype(int)
+"""
+    graded = grade_td(TD, student=STUDENT, replace={f"{Q08}_reponse": code})
+    assert graded.score == AUTOGRADED_POINTS
+
+
+def test_todays_date_instead_of_the_reference_date_loses_every_dated_item():
+    today = pd.Timestamp.today().normalize()
+    if abs(today - REF) < pd.Timedelta(days=30):
+        pytest.skip("today is too close to the reference date for the statuses to differ")
+    code = (
+        "date_ref = pd.Timestamp.today()\n"
+        "limite_actif = date_ref - pd.DateOffset(months=6)\n"
+        "limite_perdu = date_ref - pd.DateOffset(months=12)"
+    )
+    graded = grade_td(TD, student=STUDENT, replace={f"{Q02}_reponse": code})
+    # Everything counted from the dates is wrong; only the purchase summary (1 point) and the
+    # choice of actions (1 point) survive, and the chart of statuses goes with them.
+    _lost(graded, Q02, Q03, Q04, Q05, Q06, Q07, Q08, Q09)
+    assert graded.score == 2
+    assert "date de référence DATE_REFERENCE (30/06/2026)" in graded.output(Q02)
+    assert "non la date du jour (pd.Timestamp.today())" in graded.output(Q02)
+    assert "la date de référence (DATE_REFERENCE, pas la date du jour)" in graded.output(Q03)
