@@ -29,9 +29,13 @@ exercises: install
 	$(BIN)/parcours sujets
 
 # Builds from the committed datasets/ and exercises/ (`make` regenerates them first).
+# The execution cache is keyed on page code, not on data: drop it when the generator changed.
 book: install
+	@if [ -f _build/.cache-stamp ] && [ -n "$$(find src/parcours -newer _build/.cache-stamp -name '*.py' -print -quit)" ]; then \
+		echo "Générateur modifié : le cache d'exécution du livre est vidé."; rm -rf _build/.jupyter_cache; fi
 	rm -rf _build/html
 	$(BIN)/jupyter-book build . --builder html -n -W --keep-going
+	@touch _build/.cache-stamp
 
 # Tests check that datasets/ and exercises/ are up to date, so they are not regenerated here.
 test: install

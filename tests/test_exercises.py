@@ -61,14 +61,17 @@ def test_released_notebook_hides_solutions_and_hidden_tests(td):
     assert "BEGIN SOLUTION" not in released_text and "HIDDEN TESTS" not in released_text
     assert "VOTRE CODE ICI" in released_text
     src_nb = nbformat.reads(source, as_version=4)
-    secret_lines = set()
+    secret_lines, public_lines = set(), set()
     for cell in src_nb.cells:
         for match in REGION.finditer(cell.source):
             secret_lines |= {
                 line.strip()
                 for line in match.group(2).splitlines()
-                if len(line.strip()) > 25 and not line.strip().startswith("#")
+                if len(line.strip()) > 25
+                and not line.strip().startswith(("#", "import ", "from "))
             }
+        public_lines |= {line.strip() for line in REGION.sub("", cell.source).splitlines()}
+    secret_lines -= public_lines  # a line the teacher also shows openly is no secret
     visible = {line.strip() for line in released_text.splitlines()}
     leaked = sorted(secret_lines & visible)
     assert not leaked, f"Solution ou test caché visible dans le sujet : {leaked[:3]}"
