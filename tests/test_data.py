@@ -346,7 +346,9 @@ def test_import_parcours_stays_light():
 
 def test_purchase_dates_vary_within_each_status():
     truth = variant_truth("lea_durand")["statuses"]
-    tx = charger("transactions", "lea_durand").groupby("id_client")["date_achat"].agg(["min", "max"])
+    tx = (
+        charger("transactions", "lea_durand").groupby("id_client")["date_achat"].agg(["min", "max"])
+    )
     for status in ("nouveau", "actif", "dormant", "perdu"):
         dates = tx.loc[truth[truth == status].index]
         assert dates["max"].nunique() > 0.9 * len(dates), status

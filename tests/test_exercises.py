@@ -67,8 +67,7 @@ def test_released_notebook_hides_solutions_and_hidden_tests(td):
             secret_lines |= {
                 line.strip()
                 for line in match.group(2).splitlines()
-                if len(line.strip()) > 25
-                and not line.strip().startswith(("#", "import ", "from "))
+                if len(line.strip()) > 25 and not line.strip().startswith(("#", "import ", "from "))
             }
         public_lines |= {line.strip() for line in REGION.sub("", cell.source).splitlines()}
     secret_lines -= public_lines  # a line the teacher also shows openly is no secret
