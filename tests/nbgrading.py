@@ -29,4 +29,12 @@ def grade_td(
     return c.autograde(c.submission(replace=replace, blank=blank), student=student)
 
 
-__all__ = ["Graded", "course", "grade_td"]
+__all__ = ["Graded", "assert_only_lost", "course", "grade_td"]
+
+
+def assert_only_lost(graded: Graded, *grade_ids: str) -> None:
+    """Exactly the named items score 0; every other autograded item keeps full marks."""
+    for gid, (score, max_score) in graded.grades.items():
+        assert score == (0 if gid in grade_ids else max_score), (gid, score, max_score)
+    lost = sum(graded.grades[g][1] for g in grade_ids)
+    assert graded.score == graded.max_score - lost

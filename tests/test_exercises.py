@@ -8,7 +8,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbgrading import course
+from nbgrading import course, grade_td
 
 from parcours.commands.sujets import list_tds, release_all
 
@@ -32,8 +32,64 @@ def without_ids(nb: dict) -> dict:
     return nb
 
 
+# Points of each TD: (autograded, manually graded written analysis).
+POINTS = {
+    "td01_experience_client": (13, 3),
+    "td02_processus_achat": (14, 3),
+    "td03_satisfaction": (16, 3),
+    "td04_cycle_de_vie": (15, 3),
+}
+
+
 def test_the_four_tds_exist():
     assert TDS == EXPECTED_TDS
+
+
+@pytest.mark.parametrize("td", TDS)
+def test_source_follows_the_course_conventions(td):
+    nb = nbformat.read(ROOT / "solutions" / td / f"{td}.ipynb", as_version=4)
+    assert (nb.nbformat, nb.nbformat_minor) == (4, 5)
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    assert all(c.metadata.get("nbgrader") for c in nb.cells), "chaque cellule a ses métadonnées"
+    meta = [c.metadata["nbgrader"] for c in nb.cells]
+    grade_ids = [m["grade_id"] for m in meta]
+    assert len(grade_ids) == len(set(grade_ids))
+    header, setup = nb.cells[0], nb.cells[1]
+    assert header.cell_type == "markdown" and header.metadata["nbgrader"]["locked"]
+    assert "Objectifs" in header.source and "Durée" in header.source
+    assert setup.cell_type == "code" and setup.metadata["nbgrader"]["locked"]
+    assert 'warnings.filterwarnings("ignore")' in setup.source and "charger(" in setup.source
+    tests = [c for c in nb.cells if c.metadata["nbgrader"]["grade"] and c.cell_type == "code"]
+    manual = [c for c in nb.cells if c.metadata["nbgrader"]["grade"] and c.cell_type == "markdown"]
+    assert 8 <= len(tests) + len(manual) <= 12 and len(manual) == 1
+    for cell in tests:
+        gid = cell.metadata["nbgrader"]["grade_id"]
+        assert re.fullmatch(rf"{td[:4]}_q\d\d_[a-z0-9_]+", gid), gid
+        assert f"{gid}_reponse" in grade_ids, f"{gid} n'a pas de cellule réponse"
+        first = cell.source.splitlines()[0]
+        assert re.fullmatch(r'"""[A-ZÉ][^"]+\."""', first), f"{gid} : docstring d'une ligne"
+        assert "### BEGIN HIDDEN TESTS" in cell.source and cell.metadata["nbgrader"]["locked"]
+    autograded, written = POINTS[td]
+    assert sum(c.metadata["nbgrader"]["points"] for c in tests) == autograded
+    assert manual[0].metadata["nbgrader"]["points"] == written
+    assert any("ipywidgets" in c.source for c in nb.cells), "une exploration ipywidgets"
+    assert any("plt.subplots" in c.source for c in nb.cells if c.metadata["nbgrader"]["solution"])
+
+
+@pytest.mark.parametrize("td", TDS)
+@pytest.mark.parametrize("student", ["etudiant_test", "lea_durand"])
+def test_solution_scores_full_marks_for_any_student(td, student):
+    graded = grade_td(td, student=student)
+    assert graded.max_score == POINTS[td][0]
+    assert graded.score == graded.max_score, [g for g, (s, m) in graded.grades.items() if s < m]
+    assert graded.manual_max_score == POINTS[td][1]
+
+
+@pytest.mark.parametrize("td", TDS)
+def test_blank_notebook_scores_zero(td):
+    graded = grade_td(td, blank=True)
+    assert graded.max_score == POINTS[td][0]
+    assert all(score == 0 for score, _ in graded.grades.values())
 
 
 @pytest.mark.parametrize("td", TDS)

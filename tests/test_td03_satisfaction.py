@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbformat
 import pandas as pd
 import pytest
-from nbgrading import course, grade_td
+from nbgrading import assert_only_lost, course, grade_td
 
 from parcours import charger
 
@@ -22,14 +21,6 @@ MANUAL_POINTS = 3
 
 Q01, Q02, Q03, Q04 = "td03_q01_taux_reponse", "td03_q02_nps_global", "td03_q03_csat", "td03_q04_ces"
 Q05, Q06, Q09 = "td03_q05_nps_par_canal", "td03_q06_graphique", "td03_q09_traitement"
-
-
-def _lost(graded, *grade_ids: str) -> None:
-    """Exactly the named items score 0; every other item keeps full marks."""
-    for gid, (score, max_score) in graded.grades.items():
-        assert score == (0 if gid in grade_ids else max_score), (gid, score, max_score)
-    lost = sum(graded.grades[g][1] for g in grade_ids)
-    assert graded.score == graded.max_score - lost
 
 
 def _indicators(student: str) -> dict[str, float]:
@@ -61,31 +52,6 @@ def solution():
     return grade_td(TD, student=STUDENT)
 
 
-def test_source_notebook_is_clean_and_follows_the_conventions():
-    nb = nbformat.read(SOURCE, as_version=4)
-    assert (nb.nbformat, nb.nbformat_minor) == (4, 5)
-    assert nb.metadata["kernelspec"]["name"] == "python3"
-    assert all(c.metadata.get("nbgrader") for c in nb.cells)
-    grade_ids = {c.metadata["nbgrader"]["grade_id"] for c in nb.cells}
-    tests = [c for c in nb.cells if c.metadata["nbgrader"]["grade"] and c.cell_type == "code"]
-    manual = [c for c in nb.cells if c.metadata["nbgrader"]["grade"] and c.cell_type == "markdown"]
-    assert 8 <= len(tests) + len(manual) <= 12 and len(manual) == 1
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            assert cell.outputs == [] and cell.execution_count is None
-    for cell in tests:
-        gid = cell.metadata["nbgrader"]["grade_id"]
-        assert gid.startswith("td03_q") and f"{gid}_reponse" in grade_ids
-        assert cell.source.startswith('"""Vérifie ')
-        assert "### BEGIN HIDDEN TESTS" in cell.source and cell.metadata["nbgrader"]["locked"]
-    assert sum(c.metadata["nbgrader"]["points"] for c in tests) == AUTOGRADED_POINTS
-    assert manual[0].metadata["nbgrader"]["points"] == MANUAL_POINTS
-    setup = nb.cells[1]
-    assert (
-        setup.metadata["nbgrader"]["locked"] and 'warnings.filterwarnings("ignore")' in setup.source
-    )
-
-
 def test_released_notebook_hides_solutions_and_hidden_tests():
     released = course(TD).release_path.read_text(encoding="utf-8")
     assert "VOTRE CODE ICI" in released and "VOTRE RÉPONSE ICI" in released
@@ -97,21 +63,6 @@ def test_released_notebook_hides_solutions_and_hidden_tests():
         "Deloitte",
     ):
         assert leak not in released, leak
-
-
-def test_solution_scores_full_marks(solution):
-    assert solution.score == solution.max_score == AUTOGRADED_POINTS
-    assert solution.manual_max_score == MANUAL_POINTS
-
-
-def test_blank_notebook_scores_zero():
-    graded = grade_td(TD, student=STUDENT, blank=True)
-    assert graded.score == 0 and graded.max_score == AUTOGRADED_POINTS
-
-
-def test_solution_scores_full_marks_for_another_student():
-    graded = grade_td(TD, student=OTHER)
-    assert graded.score == AUTOGRADED_POINTS
 
 
 def test_answers_copied_from_another_student_fail():
@@ -134,7 +85,7 @@ def test_answers_copied_from_another_student_fail():
             ),
         },
     )
-    _lost(graded, Q01, Q02, Q03, Q04, Q09)
+    assert_only_lost(graded, Q01, Q02, Q03, Q04, Q09)
     assert "Le taux de réponse ne correspond pas à vos données" in graded.output(Q01)
     assert "Le NPS global ne correspond pas à vos données" in graded.output(Q02)
 
@@ -151,7 +102,7 @@ nps_global = calcul_nps(repondants["note_nps"])
 """
     graded = grade_td(TD, student=STUDENT, replace={f"{Q02}_reponse": code})
     # The same function feeds the NPS by channel and its chart.
-    _lost(graded, Q02, Q05, Q06)
+    assert_only_lost(graded, Q02, Q05, Q06)
     assert graded.score == AUTOGRADED_POINTS - 5
     out = graded.output(Q02)
     assert "le NPS vaut 50 − 20 = 30 et votre fonction donne 20" in out
@@ -162,7 +113,7 @@ def test_csat_as_a_mean_of_scores_loses_the_csat_item():
     graded = grade_td(
         TD, student=STUDENT, replace={f"{Q03}_reponse": 'csat = repondants["note_csat"].mean()'}
     )
-    _lost(graded, Q03)
+    assert_only_lost(graded, Q03)
     assert graded.score == AUTOGRADED_POINTS - 1
     assert "pas la moyenne des notes de 1 à 5" in graded.output(Q03)
 
@@ -173,7 +124,7 @@ def test_ces_read_in_the_wrong_direction_loses_the_ces_item():
         'part_facile = (repondants["note_ces"] <= 3).mean() * 100'
     )
     graded = grade_td(TD, student=STUDENT, replace={f"{Q04}_reponse": code})
-    _lost(graded, Q04)
+    assert_only_lost(graded, Q04)
     assert graded.score == AUTOGRADED_POINTS - 2
     assert "plus la note est haute, plus c'était facile" in graded.output(Q04)
 
