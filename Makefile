@@ -29,10 +29,12 @@ exercises: install
 	$(BIN)/parcours sujets
 
 # Builds from the committed datasets/ and exercises/ (`make` regenerates them first).
-# The execution cache is keyed on page code, not on data: drop it when the generator changed.
+# Sphinx and the execution cache only look at page sources, not at the data the pages compute
+# from: start from scratch when the package changed since the last build.
 book: install
 	@if [ -f _build/.cache-stamp ] && [ -n "$$(find src/parcours -newer _build/.cache-stamp -name '*.py' -print -quit)" ]; then \
-		echo "Générateur modifié : le cache d'exécution du livre est vidé."; rm -rf _build/.jupyter_cache; fi
+		echo "Paquet parcours modifié : le livre est reconstruit entièrement."; \
+		rm -rf _build/.jupyter_cache _build/.doctrees _build/jupyter_execute; fi
 	rm -rf _build/html
 	$(BIN)/jupyter-book build . --builder html -n -W --keep-going
 	@touch _build/.cache-stamp
