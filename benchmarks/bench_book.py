@@ -32,7 +32,7 @@ def build() -> float:
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
         sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])
-        raise SystemExit("book build failed")
+        raise SystemExit("la construction du livre a échoué")
     return elapsed
 
 
@@ -56,7 +56,7 @@ def heaviest_page(html: Path) -> tuple[str, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3, help="runs of each kind (default 3)")
+    parser.add_argument("--runs", type=int, default=3, help="essais de chaque sorte (défaut : 3)")
     args = parser.parse_args()
 
     cold, warm = [], []
@@ -68,19 +68,19 @@ def main() -> None:
     median_cold = statistics.median(cold)
     median_warm = statistics.median(warm)
     page, weight = heaviest_page(HTML)
-    print(f"cores: {os.cpu_count()}  runs: {args.runs}")
+    print(f"cœurs : {os.cpu_count()}  essais : {args.runs}")
     print(
-        f"cold build   median {median_cold:6.1f} s  (runs: {', '.join(f'{t:.1f}' for t in cold)})"
-        f"  target < {COLD_TARGET_S} s"
+        f"construction à froid : médiane {median_cold:6.1f} s  (essais : {', '.join(f'{t:.1f}' for t in cold)})"
+        f"  [< {COLD_TARGET_S} s]"
     )
     print(
-        f"rebuild      median {median_warm:6.1f} s  (runs: {', '.join(f'{t:.1f}' for t in warm)})"
-        f"  target < {REBUILD_TARGET_S} s"
+        f"reconstruction sans changement : médiane {median_warm:6.1f} s  (essais : {', '.join(f'{t:.1f}' for t in warm)})"
+        f"  [< {REBUILD_TARGET_S} s]"
     )
-    print(f"_build/html  {size_of(HTML) / 1e6:.1f} MB")
-    print(f"heaviest page {page}: {weight / 1e3:.0f} kB (HTML + its images)")
+    print(f"taille de _build/html : {size_of(HTML) / 1e6:.1f} Mo")
+    print(f"page la plus lourde : {page}, {weight / 1e3:.0f} ko (HTML et ses images)")
     if median_cold > COLD_TARGET_S or median_warm > REBUILD_TARGET_S:
-        raise SystemExit("over target")
+        raise SystemExit("objectif dépassé")
 
 
 if __name__ == "__main__":
