@@ -11,6 +11,7 @@ import contextlib
 import os
 import re
 import shutil
+import sys
 import tempfile
 import warnings
 from collections.abc import Iterator, Mapping
@@ -79,7 +80,7 @@ def _check(result: Mapping, what: str) -> None:
 def _env(**values: str) -> Iterator[None]:
     saved = {k: os.environ.get(k) for k in values}
     os.environ.update(values)
-    bin_dir = str(Path(os.sys.executable).parent)
+    bin_dir = str(Path(sys.executable).parent)
     old_path = os.environ.get("PATH", "")
     if bin_dir not in old_path.split(os.pathsep):
         os.environ["PATH"] = bin_dir + os.pathsep + old_path
