@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from nbgrading import assert_only_lost, grade_td
 
@@ -12,11 +10,8 @@ from parcours import charger
 pytestmark = pytest.mark.xdist_group("td01")
 
 TD = "td01_experience_client"
-SOURCE = Path(__file__).parents[1] / "solutions" / TD / f"{TD}.ipynb"
 STUDENT = "etudiant_test"
 OTHER = "lea_durand"
-AUTOGRADED_POINTS = 13
-MANUAL_POINTS = 3
 
 
 def _touchpoint_stats(student: str):
@@ -30,11 +25,6 @@ def _touchpoint_stats(student: str):
 def _with(answer_id: str, code: str):
     """Grade the solution with one answer cell replaced by ``code`` (a student's mistake)."""
     return grade_td(TD, student=STUDENT, replace={answer_id: code})
-
-
-@pytest.fixture(scope="module")
-def solution():
-    return grade_td(TD, student=STUDENT)
 
 
 def test_copying_another_students_numbers_fails_the_hidden_tests():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from nbgrading import assert_only_lost, grade_td
 
@@ -13,11 +11,8 @@ from parcours.scenario import FUNNEL_STAGES
 pytestmark = pytest.mark.xdist_group("td02")
 
 TD = "td02_processus_achat"
-SOURCE = Path(__file__).parents[1] / "solutions" / TD / f"{TD}.ipynb"
 STUDENT = "etudiant_test"
 OTHER = "lea_durand"
-AUTOGRADED_POINTS = 14
-MANUAL_POINTS = 3
 
 
 def _funnel(student: str) -> list[int]:
@@ -28,11 +23,6 @@ def _funnel(student: str) -> list[int]:
 def _with(answer_id: str, code: str):
     """Grade the solution with one answer cell replaced by ``code`` (a student's mistake)."""
     return grade_td(TD, student=STUDENT, replace={answer_id: code})
-
-
-@pytest.fixture(scope="module")
-def solution():
-    return grade_td(TD, student=STUDENT)
 
 
 def test_copying_another_students_numbers_fails_the_hidden_tests():

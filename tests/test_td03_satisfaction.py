@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 from nbgrading import assert_only_lost, course, grade_td
@@ -13,11 +11,9 @@ from parcours import charger
 pytestmark = pytest.mark.xdist_group("td03")
 
 TD = "td03_satisfaction"
-SOURCE = Path(__file__).parents[1] / "solutions" / TD / f"{TD}.ipynb"
 STUDENT = "etudiant_test"
 OTHER = "lea_durand"
 AUTOGRADED_POINTS = 16
-MANUAL_POINTS = 3
 
 Q01, Q02, Q03, Q04 = "td03_q01_taux_reponse", "td03_q02_nps_global", "td03_q03_csat", "td03_q04_ces"
 Q05, Q06, Q09 = "td03_q05_nps_par_canal", "td03_q06_graphique", "td03_q09_traitement"
@@ -45,11 +41,6 @@ SOLUTION_NPS = """
 def calcul_nps(notes):
     return ((notes >= 9).mean() - (notes <= 6).mean()) * 100
 """
-
-
-@pytest.fixture(scope="module")
-def solution():
-    return grade_td(TD, student=STUDENT)
 
 
 def test_released_notebook_hides_solutions_and_hidden_tests():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 from nbgrading import assert_only_lost, course, grade_td
@@ -14,11 +12,9 @@ from parcours.data import variant_truth
 pytestmark = pytest.mark.xdist_group("td04")
 
 TD = "td04_cycle_de_vie"
-SOURCE = Path(__file__).parents[1] / "solutions" / TD / f"{TD}.ipynb"
 STUDENT = "etudiant_test"
 OTHER = "lea_durand"
 AUTOGRADED_POINTS = 15
-MANUAL_POINTS = 3
 REF = pd.Timestamp(DATE_REFERENCE)
 
 Q01, Q02, Q03 = "td04_q01_achats", "td04_q02_dates", "td04_q03_statuts"
@@ -60,11 +56,6 @@ def _answers(student: str) -> dict:
 
 
 _STATUTS = ("suspect", "prospect", "nouveau", "actif", "dormant", "perdu")
-
-
-@pytest.fixture(scope="module")
-def solution():
-    return grade_td(TD, student=STUDENT)
 
 
 @pytest.mark.parametrize("student", [STUDENT, OTHER, "demo", "x", "dupont.marie", "e42"])
