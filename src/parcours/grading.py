@@ -101,15 +101,13 @@ def _env(**values: str) -> Iterator[None]:
 class Course:
     """A temporary nbgrader course holding one TD copied from ``solutions/``."""
 
-    def __init__(
-        self, td: str, *, solutions: Path = PROJECT_ROOT / "solutions", root: Path | None = None
-    ) -> None:
+    def __init__(self, td: str, *, solutions: Path = PROJECT_ROOT / "solutions") -> None:
         source = solutions / td / f"{td}.ipynb"
         if not source.is_file():
             raise GradingError(f"TD introuvable : {source} n'existe pas.")
         self.td = td
-        self._tmp = None if root else tempfile.TemporaryDirectory(prefix=f"parcours-{td}-")
-        self.root = Path(root or self._tmp.name)
+        self._tmp = tempfile.TemporaryDirectory(prefix=f"parcours-{td}-")
+        self.root = Path(self._tmp.name)
         (self.root / "solutions" / td).mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, self.root / "solutions" / td / f"{td}.ipynb")
         with _env():
@@ -186,8 +184,7 @@ class Course:
         )
 
     def close(self) -> None:
-        if self._tmp is not None:
-            self._tmp.cleanup()
+        self._tmp.cleanup()
 
     def __enter__(self) -> Course:
         return self

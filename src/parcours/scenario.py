@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 
 COMPANY = "Maison Boréal"
-COMPANY_B2B = "Boréal Pro"
 COMPANY_PITCH = (
     "Maison Boréal est une enseigne française d'équipement de la maison (mobilier, électroménager, "
     "bricolage, jardin) présente en magasins, sur son site web, son application, par téléphone, "
@@ -137,14 +136,6 @@ COMPLAINT_MOTIVES = (
 COMPLAINT_CHANNELS = ("téléphone", "email", "magasin", "réseaux sociaux", "chat", "courrier")
 
 FUNNEL_STAGES = ("besoin", "recherche", "comparaison", "décision", "achat", "post-achat")
-FUNNEL_STAGE_MEANING = {
-    "besoin": "visite du site ou de l'application (session)",
-    "recherche": "consultation d'au moins une fiche produit",
-    "comparaison": "ajout au comparateur ou au panier",
-    "décision": "commande commencée (livraison et paiement renseignés)",
-    "achat": "commande payée",
-    "post-achat": "avis déposé ou nouvelle visite dans les 30 jours",
-}
 FUNNEL_SOURCES = ("moteur de recherche", "réseaux sociaux", "email", "accès direct", "publicité")
 DEVICES = ("ordinateur", "mobile", "tablette")
 

@@ -9,7 +9,7 @@ join and statuses match the purchases.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -129,7 +129,6 @@ class Plan:
     win_met: float
     win_not_met: float
     decider_met_rate: float
-    extra: dict = field(default_factory=dict)
 
 
 def make_plan(student: str, secret: str, size: float = 1.0) -> Plan:
