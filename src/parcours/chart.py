@@ -129,6 +129,48 @@ def _bar_orientation(bars: list[dict]) -> str:
     return "barres_horizontales" if len(heights) == 1 and len(widths) > 1 else "barres"
 
 
+class _Text(str):
+    """A tick label, read like matplotlib's ``Text`` (``get_text()``)."""
+
+    def get_text(self) -> str:
+        return str(self)
+
+
+class _Bar:
+    """A bar, read like matplotlib's ``Rectangle``."""
+
+    def __init__(self, bar: dict) -> None:
+        self._bar = bar
+
+    def get_x(self) -> float:
+        return self._bar["x"]
+
+    def get_y(self) -> float:
+        return self._bar["y"]
+
+    def get_width(self) -> float:
+        return self._bar["largeur"]
+
+    def get_height(self) -> float:
+        return self._bar["hauteur"]
+
+
+class _Line:
+    """A plotted line, read like matplotlib's ``Line2D``."""
+
+    def __init__(self, line: dict) -> None:
+        self._line = line
+
+    def get_xdata(self) -> list:
+        return list(self._line["x"])
+
+    def get_ydata(self) -> list:
+        return list(self._line["y"])
+
+    def get_label(self) -> str:
+        return self._line.get("etiquette", "")
+
+
 @dataclass
 class Graphique:
     """A chart as data: what a check reads instead of a matplotlib ``Axes``."""
@@ -185,6 +227,40 @@ class Graphique:
     def courbes_de_donnees(self) -> list[dict]:
         """Plotted lines, without ``axhline`` / ``axvline`` reference lines."""
         return [line for line in self.courbes if not _is_reference_line(line)]
+
+    # The part of matplotlib's Axes API that checks written for a real Axes use, so that a check
+    # runs unchanged on an exported chart.
+    @property
+    def patches(self) -> list[_Bar]:
+        return [_Bar(b) for b in self.barres]
+
+    def get_lines(self) -> list[_Line]:
+        return [_Line(line) for line in self.courbes]
+
+    @property
+    def lines(self) -> list[_Line]:
+        return self.get_lines()
+
+    def get_xticklabels(self) -> list[_Text]:
+        return [_Text(t) for t in self.etiquettes_x]
+
+    def get_yticklabels(self) -> list[_Text]:
+        return [_Text(t) for t in self.etiquettes_y]
+
+    def get_xticks(self) -> list:
+        return list(self.positions_x)
+
+    def get_yticks(self) -> list:
+        return list(self.positions_y)
+
+    def get_title(self) -> str:
+        return self.titre
+
+    def get_xlabel(self) -> str:
+        return self.titre_x
+
+    def get_ylabel(self) -> str:
+        return self.titre_y
 
 
 def graphique(obj: Any) -> Graphique:
