@@ -9,7 +9,7 @@ from nbgrader.preprocessors import (
     SaveAutoGrades,
 )
 
-from parcours.nbgrader_execute import ExecuteAsStudent
+from parcours.nbgrader_execute import TrustedExecute
 
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 
@@ -39,10 +39,12 @@ c.Execute.interrupt_on_timeout = True
 c.ExecutePreprocessor.timeout = 120
 c.Exchange.assignment_dir = "."
 
-# Each submission runs with PARCOURS_ETUDIANT set to its author: hidden tests reload that
-# student's own variant, even when a whole class is graded in one `nbgrader autograde` run.
+# Trusted checks (parcours.nbgrader_execute): each submission runs with PARCOURS_ETUDIANT set to
+# its author, its locked and test cells restored from solutions/; at each test cell the kernel only
+# exports the values the check reads, as data, and the check runs in the grader's process, so
+# nothing a submission rebinds (builtins, numpy, parcours.charger…) can change a score.
 c.Autograde.autograde_preprocessors = [
-    ExecuteAsStudent,
+    TrustedExecute,
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,

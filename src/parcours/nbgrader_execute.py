@@ -1,15 +1,30 @@
-"""nbgrader's Execute step, run as the submission's author: ``PARCOURS_ETUDIANT`` is set to the
-student whose notebook is graded, so hidden tests reload that student's own data even when
-``nbgrader autograde`` grades a whole class in one run (nbgrader_config.py installs it).
+"""nbgrader's Execute step with trusted checks (installed by the course's ``nbgrader_config.py``).
+
+:class:`ExecuteAsStudent` runs a submission with ``PARCOURS_ETUDIANT`` set to its author.
+:class:`TrustedExecute` also rebuilds the notebook against the source notebook (``solutions/``) and,
+at each test cell, runs an export of the names the check reads instead of the test: the values come
+back as data and the check runs in this process (see :mod:`parcours.checks`). The test cell's
+outputs are then only the check's French message, from which nbgrader's SaveAutoGrades scores it.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
+import time
+from pathlib import Path
 
 from nbgrader.preprocessors import Execute
+from traitlets import Unicode
 
-from parcours.identity import GRADER_ENV
+from parcours import exchange
+from parcours.checks import run_check
+from parcours.identity import GRADER_ENV, SECRET_ENV, course_secret
+from parcours.kernel_export import MIME
+from parcours.trusted import Plan, error_output, rebuild, test_item
+
+KERNEL_EXEC_LINES = ["import parcours.kernel_export"]
 
 
 class ExecuteAsStudent(Execute):
@@ -26,3 +41,168 @@ class ExecuteAsStudent(Execute):
                 os.environ.pop(GRADER_ENV, None)
             else:
                 os.environ[GRADER_ENV] = saved
+
+
+class ExportMissing(Exception):
+    pass
+
+
+def source_notebook_path(config, assignment: str, notebook: str) -> Path:
+    from nbgrader.coursedir import CourseDirectory
+
+    coursedir = CourseDirectory(config=config)
+    folder = Path(coursedir.format_path(coursedir.source_directory, ".", assignment))
+    return folder / f"{notebook}.ipynb"
+
+
+class TrustedExecute(ExecuteAsStudent):
+    """Execute the submission; run its checks in the grader on values exported as data."""
+
+    source_notebook = Unicode(
+        "", help="Trusted source notebook (default: the course's source directory)."
+    ).tag(config=True)
+
+    def _load_source(self, resources):
+        import nbformat
+
+        info = (resources or {}).get("nbgrader") or {}
+        path = self.source_notebook or (resources or {}).get("parcours_source")
+        if not path:
+            path = source_notebook_path(self.config, info.get("assignment"), info.get("notebook"))
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"Notebook source introuvable : {path}. La correction a besoin du sujet avec "
+                "ses tests (dossier solutions/)."
+            )
+        return nbformat.read(path, as_version=4)
+
+    def preprocess(self, nb, resources=None, km=None):
+        resources = resources if resources is not None else {}
+        source = self._load_source(resources)
+        nb, self._plan = rebuild(nb, source)
+        self._student = ((resources.get("nbgrader") or {}).get("student")) or None
+        self._results: dict[str, str] = {}
+        self._exported = 0
+        report = resources.setdefault("parcours", {})
+        report["alertes"] = list(self._plan.alerts)
+        report["fraude"] = self._plan.fraud
+        report["questions"] = self._results
+        report["checks_s"] = 0.0
+        saved_args = list(self.extra_arguments)
+        saved_secret = os.environ.get(SECRET_ENV)
+        os.environ[SECRET_ENV] = course_secret()
+        self.extra_arguments = saved_args + [
+            f"--IPKernelApp.exec_lines={line}" for line in KERNEL_EXEC_LINES
+        ]
+        try:
+            return super().preprocess(nb, resources, km)
+        finally:
+            self.extra_arguments = saved_args
+            if saved_secret is None:
+                os.environ.pop(SECRET_ENV, None)
+            else:
+                os.environ[SECRET_ENV] = saved_secret
+
+    # -- kernel exchange -------------------------------------------------------------------------
+    def _ask(self, code: str, token: str, index: int) -> dict:
+        from nbformat.v4 import new_code_cell
+
+        probe = new_code_cell(code)
+        self.execute_cell(probe, index, store_history=False)
+        for output in probe.get("outputs", []):
+            data = output.get("data") or {}
+            message = data.get(MIME)
+            if isinstance(message, str):
+                try:
+                    message = json.loads(message)
+                except ValueError:
+                    continue
+            if isinstance(message, dict) and message.get("jeton") == token:
+                return message
+        if any(o.get("ename") == "CellTimeoutError" for o in probe.get("outputs", [])):
+            raise ExportMissing("le noyau n'a pas répondu à temps (boucle infinie ?)")
+        raise ExportMissing("le noyau n'a pas renvoyé les valeurs demandées")
+
+    def _export(self, names: list[str], index: int) -> dict:
+        token = secrets.token_hex(8)
+        code = f"__import__('parcours.kernel_export').kernel_export.export({names!r}, {token!r})"
+        message = self._ask(code, token, index)
+        if "erreur" in message:
+            raise ExportMissing(str(message["erreur"])[:200])
+        payloads = message.get("valeurs")
+        if not isinstance(payloads, dict):
+            raise ExportMissing("export mal formé")
+        values = {}
+        for name in names:
+            if name not in payloads:
+                continue
+            values[name] = exchange.decode(
+                payloads[name], name=name, call=lambda f, a, k, i=index: self._call(f, a, k, i)
+            )
+        return values
+
+    def _call(self, name: str, args, kwargs, index: int):
+        token = secrets.token_hex(8)
+        payload = {"args": exchange.encode(list(args)), "kwargs": exchange.encode(dict(kwargs))}
+        code = (
+            "__import__('parcours.kernel_export').kernel_export.call("
+            f"{name!r}, {payload!r}, {token!r})"
+        )
+        try:
+            message = self._ask(code, token, index)
+        except ExportMissing as exc:
+            raise AssertionError(f"Votre fonction « {name} » n'a pas pu être appelée : {exc}.") from None
+        if "exception" in message:
+            detail = str(message.get("message", ""))[:200]
+            raise AssertionError(
+                f"Votre fonction « {name} » a échoué avec l'erreur {str(message['exception'])[:60]}"
+                + (f" ({detail})" if detail else "")
+                + "."
+            )
+        if "erreur" in message:
+            raise AssertionError(f"Votre fonction « {name} » : {str(message['erreur'])[:200]}")
+        try:
+            return exchange.decode(
+                message.get("resultat"), name=name, call=lambda f, a, k: self._call(f, a, k, index)
+            )
+        except exchange.ExchangeError as exc:
+            raise AssertionError(f"Le résultat de votre fonction « {name} » est illisible : {exc}.") from None
+
+    def preprocess_cell(self, cell, resources, index):
+        item = test_item(cell, self._plan)
+        if item is None:
+            return super().preprocess_cell(cell, resources, index)
+        self._check_assign_resources(resources)
+        cell.outputs = []
+        cell.execution_count = None
+        if item.blocked:
+            message = item.blocked
+        else:
+            try:
+                values = self._export(item.names, index)
+            except (ExportMissing, exchange.ExchangeError) as exc:
+                message = f"Vos réponses n'ont pas pu être lues ({exc}) : cette question vaut 0."
+            except Exception as exc:  # noqa: BLE001 - dead kernel and the like
+                message = (
+                    "Vos réponses n'ont pas pu être lues (le noyau ne répond plus : "
+                    f"{type(exc).__name__}) : cette question vaut 0."
+                )
+            else:
+                started = time.perf_counter()
+                message = run_check(
+                    item.source, values, student=self._student, grade_id=item.grade_id
+                )
+                resources.setdefault("parcours", {})
+                resources["parcours"]["checks_s"] = resources["parcours"].get(
+                    "checks_s", 0.0
+                ) + (time.perf_counter() - started)
+        self._results[item.grade_id] = message
+        if message:
+            cell.outputs = [error_output(message)]
+        self.nb.cells[index] = cell  # nbclient stored the export probes there
+        return cell, resources
+
+    @property
+    def plan(self) -> Plan:
+        return self._plan
