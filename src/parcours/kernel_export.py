@@ -9,6 +9,7 @@ type :data:`MIME` in reply to the grader's own execute request.
 
 from __future__ import annotations
 
+import json as _json
 import sys as _sys
 
 from parcours import exchange as _exchange
@@ -22,6 +23,21 @@ _encode = _exchange.encode
 _decode = _exchange.decode
 _TooLarge = _exchange.TooLarge
 _sent = [0]
+import builtins as _builtins  # noqa: E402
+
+_REAL_BUILTINS = dict(_builtins.__dict__)
+
+
+class _RealBuiltins:
+    """Run the export with the builtins as they were at kernel start, then give the student's back."""
+
+    def __enter__(self):
+        self.saved = dict(_builtins.__dict__)
+        _builtins.__dict__.update(_REAL_BUILTINS)
+
+    def __exit__(self, *exc):
+        _builtins.__dict__.clear()
+        _builtins.__dict__.update(self.saved)
 
 
 def _publisher():
@@ -40,9 +56,7 @@ _publish, _user_ns = _publisher()
 
 
 def _send(message: dict) -> None:
-    import json
-
-    text = json.dumps(message)
+    text = _json.dumps(message)
     _sent[0] += _len(text)
     if _sent[0] > MAX_TOTAL_BYTES:
         message = {"erreur": "Les valeurs exportées dépassent la taille maximale de la copie."}
@@ -65,12 +79,13 @@ def _one(value):
 
 def export(names, token: str) -> None:
     """Send ``{name: payload}`` for each name the user namespace defines (absent names omitted)."""
-    ns = _namespace()
-    values = {}
-    for name in names:
-        if name in ns:
-            values[name] = _one(ns[name])
-    _send({"jeton": token, "valeurs": values})
+    with _RealBuiltins():
+        ns = _namespace()
+        values = {}
+        for name in names:
+            if name in ns:
+                values[name] = _one(ns[name])
+        _send({"jeton": token, "valeurs": values})
 
 
 def call(name: str, args_payload: dict, token: str) -> None:
@@ -91,4 +106,5 @@ def call(name: str, args_payload: dict, token: str) -> None:
     except BaseException as exc:  # noqa: BLE001 - the student's function failed
         _send({"jeton": token, "exception": _str(type(exc).__name__), "message": _str(exc)[:500]})
         return
-    _send({"jeton": token, "resultat": _one(result)})
+    with _RealBuiltins():
+        _send({"jeton": token, "resultat": _one(result)})

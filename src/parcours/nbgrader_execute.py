@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from nbgrader.preprocessors import Execute
-from traitlets import Unicode
+from traitlets import Integer, Unicode
 
 from parcours import exchange
 from parcours.checks import run_check
@@ -62,6 +62,10 @@ class TrustedExecute(ExecuteAsStudent):
         "", help="Trusted source notebook (default: the course's source directory)."
     ).tag(config=True)
 
+    max_output_bytes = Integer(
+        50_000_000, help="Output a submission may show before its kernel is stopped."
+    ).tag(config=True)
+
     def _load_source(self, resources):
         import nbformat
 
@@ -83,7 +87,10 @@ class TrustedExecute(ExecuteAsStudent):
         nb, self._plan = rebuild(nb, source)
         self._student = ((resources.get("nbgrader") or {}).get("student")) or None
         self._results: dict[str, str] = {}
-        self._exported = 0
+        self._dead = ""
+        self._overflow = False
+        self._timed_out = False
+        self._output_bytes = 0
         report = resources.setdefault("parcours", {})
         report["alertes"] = list(self._plan.alerts)
         report["fraude"] = self._plan.fraud
@@ -103,6 +110,40 @@ class TrustedExecute(ExecuteAsStudent):
                 os.environ.pop(SECRET_ENV, None)
             else:
                 os.environ[SECRET_ENV] = saved_secret
+
+    # -- runaway kernels ------------------------------------------------------------------------
+    def _kill(self, why: str) -> None:
+        self._dead = self._dead or why
+        kill = getattr(self.km, "kill_now", None)
+        if kill is not None:
+            kill()
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        if getattr(self.km, "kill_now", None) is None:
+            return await super()._async_handle_timeout(timeout, cell)
+        self._timed_out = True
+        self._kill("temps dépassé")
+        return {
+            "content": {
+                "status": "error",
+                "ename": "CellTimeoutError",
+                "evalue": f"Cellule arrêtée : plus de {timeout} s sans réponse.",
+                "traceback": [f"Cellule arrêtée : plus de {timeout} s sans réponse."],
+            }
+        }
+
+    def output(self, outs, msg, display_id, cell_index):
+        content = msg.get("content") or {}
+        size = len(str(content.get("text", ""))) + sum(
+            len(str(v)) for v in (content.get("data") or {}).values()
+        )
+        self._output_bytes += size
+        if self._output_bytes > self.max_output_bytes:
+            if not self._overflow:
+                self._overflow = True
+                self._kill("sortie trop volumineuse")
+            return None
+        return super().output(outs, msg, display_id, cell_index)
 
     # -- kernel exchange -------------------------------------------------------------------------
     def _ask(self, code: str, token: str, index: int) -> dict:
@@ -170,20 +211,34 @@ class TrustedExecute(ExecuteAsStudent):
             raise AssertionError(f"Le résultat de votre fonction « {name} » est illisible : {exc}.") from None
 
     def preprocess_cell(self, cell, resources, index):
+        from nbclient.exceptions import DeadKernelError
+
         item = test_item(cell, self._plan)
         if item is None:
-            return super().preprocess_cell(cell, resources, index)
+            if self._dead or cell.get("cell_type") != "code":
+                return cell, resources
+            try:
+                return super().preprocess_cell(cell, resources, index)
+            except (DeadKernelError, RuntimeError, TimeoutError) as exc:
+                self._dead = self._dead or f"{type(exc).__name__}"
+                self.nb.cells[index] = cell
+                return cell, resources
         self._check_assign_resources(resources)
         cell.outputs = []
         cell.execution_count = None
         if item.blocked:
             message = item.blocked
+        elif self._dead:
+            message = (
+                f"Cette question n'a pas pu être corrigée : le noyau s'est arrêté ({self._dead})."
+            )
         else:
             try:
                 values = self._export(item.names, index)
             except (ExportMissing, exchange.ExchangeError) as exc:
                 message = f"Vos réponses n'ont pas pu être lues ({exc}) : cette question vaut 0."
             except Exception as exc:  # noqa: BLE001 - dead kernel and the like
+                self._dead = self._dead or type(exc).__name__
                 message = (
                     "Vos réponses n'ont pas pu être lues (le noyau ne répond plus : "
                     f"{type(exc).__name__}) : cette question vaut 0."

@@ -1,0 +1,489 @@
+"""Grade a whole class: N sandboxed workers, one writer to the gradebook, resumable.
+
+:func:`grade_batch` is what ``parcours corriger`` runs, and what tests and benchmarks call from
+Python on a temporary course folder. It backs the gradebook up, registers the TD from ``solutions/``
+when the gradebook does not know it (without rewriting ``exercises/``), adds missing students,
+hands submissions to worker processes (:mod:`parcours.worker`), and writes each result — gradebook
+through nbgrader's SaveAutoGrades and AssignLatePenalties, the autograded notebook, and
+``autograded/<etudiant>/<TD>/parcours_resultat.json`` — in this process only. A submission whose
+file, source notebook and grading engine did not change since its last result is not graded again.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from parcours.worker import Settings, Task, sha256
+
+RESULT_FILE = "parcours_resultat.json"
+ENGINE_VERSION = "1"
+
+
+class BatchError(RuntimeError):
+    """The batch could not run (French message); nothing was graded."""
+
+
+@dataclass
+class QuestionResult:
+    points: float
+    max: float
+    message: str
+
+
+@dataclass
+class StudentResult:
+    etudiant: str
+    td: str
+    score: float
+    max_score: float
+    questions: dict[str, QuestionResult]
+    echec: dict | None
+    alertes: list[str]
+    identite_chargee: str | None
+    duree_s: float
+    empreinte: str
+    repris: bool = False  # True when an earlier identical result was kept
+
+    @property
+    def scores(self) -> dict[str, float]:
+        return {gid: q.points for gid, q in self.questions.items()}
+
+    def to_json(self) -> dict:
+        return {
+            "etudiant": self.etudiant,
+            "td": self.td,
+            "empreinte": self.empreinte,
+            "score": self.score,
+            "max_score": self.max_score,
+            "questions": {
+                gid: {"points": q.points, "max": q.max, "message": q.message}
+                for gid, q in self.questions.items()
+            },
+            "echec": self.echec,
+            "alertes": self.alertes,
+            "identite_chargee": self.identite_chargee,
+            "duree_s": self.duree_s,
+        }
+
+
+@dataclass
+class BatchResult:
+    td: str
+    results: dict[str, StudentResult] = field(default_factory=dict)
+    added_students: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    isolation: bool = True
+    backup: Path | None = None
+    registered: bool = False
+    duration_s: float = 0.0
+    graded: int = 0
+    workers: int = 1
+    stats: dict = field(default_factory=dict)
+
+    @property
+    def scores(self) -> dict[str, float]:
+        return {s: r.score for s, r in self.results.items()}
+
+    @property
+    def failed(self) -> list[str]:
+        return [s for s, r in self.results.items() if r.echec]
+
+
+def default_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def _config_file(root: Path) -> Path:
+    from parcours.grading import DEFAULT_CONFIG
+
+    own = root / "nbgrader_config.py"
+    return own if own.is_file() else DEFAULT_CONFIG
+
+
+def _discover(root: Path, td: str, students: Sequence[str] | None, result: BatchResult):
+    """(student, notebook path, alerts) for each submission; problems go to ``result``."""
+    from parcours.identity import check_student_id
+
+    base = root / "submitted"
+    found = []
+    folders = sorted(p for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
+    wanted = set(students or [])
+    seen = set()
+    for folder in folders:
+        student = folder.name
+        if wanted and student not in wanted:
+            continue
+        seen.add(student)
+        try:
+            check_student_id(student)
+        except ValueError:
+            result.problems.append(
+                f"Dossier « {student} » ignoré : ce n'est pas un identifiant étudiant valide "
+                "(lettres sans accent, chiffres, . _ @ + -, sans espace). Renommez-le avec "
+                "l'identifiant de l'étudiant·e."
+            )
+            continue
+        tdir = folder / td
+        if not tdir.is_dir():
+            continue
+        alerts = []
+        expected = tdir / f"{td}.ipynb"
+        notebooks = sorted(
+            p for p in tdir.glob("*.ipynb") if p.is_file() and not p.name.startswith(".")
+        )
+        if expected.is_file():
+            others = [p.name for p in notebooks if p != expected]
+            if others:
+                alerts.append(
+                    f"Autres notebooks ignorés dans la copie : {', '.join(others)} "
+                    f"(seul {expected.name} est corrigé)."
+                )
+            found.append((student, expected, alerts))
+        elif len(notebooks) == 1:
+            alerts.append(
+                f"Notebook mal nommé : « {notebooks[0].name} » au lieu de « {expected.name} » ; "
+                "il est corrigé quand même."
+            )
+            found.append((student, notebooks[0], alerts))
+        elif notebooks:
+            result.problems.append(
+                f"{student} : plusieurs notebooks ({', '.join(p.name for p in notebooks)}) et "
+                f"aucun nommé {expected.name} ; copie non corrigée."
+            )
+        else:
+            result.problems.append(f"{student} : aucun notebook dans {tdir}.")
+    for student in sorted(wanted - seen):
+        result.problems.append(f"{student} : aucune copie dans submitted/{student}/{td}/.")
+    return found
+
+
+def _register_td(api_config, root: Path, td: str, db_url: str) -> bool:
+    """Register the TD in the gradebook from solutions/ when it is unknown; True if it was."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(db_url) as gb:
+        try:
+            assignment = gb.find_assignment(td)
+            if assignment.notebooks:
+                return False
+        except MissingEntry:
+            pass
+    from nbgrader.apps import NbGraderAPI
+
+    from parcours.grading import _check
+
+    config = api_config.copy()
+    scratch = tempfile.mkdtemp(prefix="parcours-publication-")
+    # the release goes to a scratch folder: the golden exercises/ are never rewritten
+    config.CourseDirectory.release_directory = scratch
+    config.CourseDirectory.db_url = db_url
+    api = NbGraderAPI(config=config)
+    _check(api.generate_assignment(td, force=True, create=True), f"enregistrement de {td}")
+    return True
+
+
+def _previous(root: Path, student: str, td: str) -> dict | None:
+    path = root / "autograded" / student / td / RESULT_FILE
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _save(root: Path, td: str, raw: dict, db_url: str, config, task: Task) -> StudentResult:
+    """Write one worker result: notebook, gradebook (nbgrader's own steps), result file."""
+    import nbformat
+    from nbgrader.api import Gradebook
+    from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
+    from nbgrader.utils import parse_utc
+
+    student = raw["etudiant"]
+    out_dir = root / "autograded" / student / td
+    out_dir.mkdir(parents=True, exist_ok=True)
+    timestamp = None
+    stamp_file = Path(task.notebook).parent / "timestamp.txt"
+    if stamp_file.is_file():
+        try:
+            timestamp = parse_utc(stamp_file.read_text().strip())
+        except ValueError:
+            timestamp = None
+    with Gradebook(db_url) as gb:
+        if timestamp:
+            gb.update_or_create_submission(td, student, timestamp=timestamp)
+        else:
+            gb.update_or_create_submission(td, student)
+    resources = {
+        "nbgrader": {"db_url": db_url, "assignment": td, "notebook": td, "student": student}
+    }
+    notebook_path = out_dir / f"{td}.ipynb"
+    if raw.get("notebook"):
+        nb = nbformat.reads(raw["notebook"], as_version=4)
+        nb, resources = SaveAutoGrades(config=config).preprocess(nb, resources)
+        nb, resources = AssignLatePenalties(config=config).preprocess(nb, resources)
+        tmp = notebook_path.with_suffix(".ipynb.tmp")
+        if notebook_path.exists():
+            notebook_path.chmod(0o644)
+        nbformat.write(nb, tmp)
+        os.replace(tmp, notebook_path)
+    questions: dict[str, QuestionResult] = {}
+    with Gradebook(db_url) as gb:
+        sub = gb.find_submission_notebook(td, td, student)
+        for grade in sub.grades:
+            if grade.cell_type != "code":
+                continue
+            if not raw.get("notebook"):
+                grade.auto_score = 0.0
+            points = float(grade.auto_score or 0.0)
+            message = raw.get("questions", {}).get(grade.name, "")
+            if not raw.get("notebook"):
+                message = (raw.get("echec") or {}).get("message", "")
+            questions[grade.name] = QuestionResult(points, float(grade.max_score), message)
+        gb.db.commit()
+    result = StudentResult(
+        etudiant=student,
+        td=td,
+        score=sum(q.points for q in questions.values()),
+        max_score=sum(q.max for q in questions.values()),
+        questions=dict(sorted(questions.items())),
+        echec=raw.get("echec"),
+        alertes=list(dict.fromkeys(raw.get("alertes", []))),
+        identite_chargee=raw.get("identite_chargee"),
+        duree_s=float(raw.get("duree_s", 0.0)),
+        empreinte=raw.get("empreinte", ""),
+    )
+    data = result.to_json()
+    data["empreinte_sujet"] = raw.get("empreinte_sujet", "")
+    data["moteur"] = ENGINE_VERSION
+    tmp = out_dir / (RESULT_FILE + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, out_dir / RESULT_FILE)
+    return result
+
+
+def _from_previous(data: dict) -> StudentResult:
+    return StudentResult(
+        etudiant=data["etudiant"],
+        td=data["td"],
+        score=float(data["score"]),
+        max_score=float(data["max_score"]),
+        questions={
+            g: QuestionResult(float(q["points"]), float(q["max"]), q.get("message", ""))
+            for g, q in data.get("questions", {}).items()
+        },
+        echec=data.get("echec"),
+        alertes=list(data.get("alertes", [])),
+        identite_chargee=data.get("identite_chargee"),
+        duree_s=float(data.get("duree_s", 0.0)),
+        empreinte=data.get("empreinte", ""),
+        repris=True,
+    )
+
+
+def grade_batch(
+    td: str,
+    *,
+    root: Path | str = ".",
+    students: Sequence[str] | None = None,
+    workers: int | None = None,
+    isolation: bool = True,
+    db_url: str | None = None,
+    force: bool = False,
+    limits=None,
+    progress: Callable[[int, int, int, StudentResult], None] | None = None,
+) -> BatchResult:
+    """Grade every submission of ``td`` under ``root/submitted`` (or only ``students``).
+
+    ``progress(done, failed, total, result)`` is called after each submission. Raises
+    :class:`BatchError` (French message) when the batch cannot run; a failing submission never
+    stops the batch.
+    """
+    from parcours.grading import _env, load_config
+    from parcours.gradebook_io import GradebookError, backup, check_readable
+    from parcours.sandbox import Limits, sandbox_available
+
+    started = time.perf_counter()
+    root = Path(root).resolve()
+    source = root / "solutions" / td / f"{td}.ipynb"
+    if not source.is_file():
+        raise BatchError(f"TD inconnu : {source.relative_to(root)} n'existe pas dans {root}.")
+    if isolation:
+        why = sandbox_available()
+        if why:
+            raise BatchError(
+                f"Isolation impossible sur cette machine : {why} Sans bac à sable, le code des "
+                "étudiants s'exécute avec vos droits (il peut lire les corrigés et le carnet de "
+                "notes). Installez bubblewrap, ou relancez avec --sans-isolation en connaissance "
+                "de cause."
+            )
+    result = BatchResult(td=td, isolation=isolation)
+    workers = workers or default_workers()
+    result.workers = workers
+    limits = limits or Limits()
+    config_file = _config_file(root)
+    with _env():
+        config = load_config(root, config_file)
+        if db_url:
+            config.CourseDirectory.db_url = db_url
+        from nbgrader.coursedir import CourseDirectory
+
+        db_url = CourseDirectory(config=config).db_url
+        try:
+            check_readable(db_url)
+        except GradebookError as exc:
+            raise BatchError(str(exc)) from None
+        try:
+            result.backup = backup(db_url)
+        except GradebookError as exc:
+            raise BatchError(str(exc)) from None
+        except Exception as exc:  # noqa: BLE001
+            raise BatchError(f"Sauvegarde du carnet de notes impossible ({exc}).") from None
+        try:
+            result.registered = _register_td(config, root, td, db_url)
+        except Exception as exc:  # noqa: BLE001
+            raise BatchError(f"Impossible d'enregistrer {td} dans le carnet de notes : {exc}") from None
+        found = _discover(root, td, students, result)
+        from nbgrader.api import Gradebook, MissingEntry
+
+        with Gradebook(db_url) as gb:
+            for student, _, _ in found:
+                try:
+                    gb.find_student(student)
+                except MissingEntry:
+                    gb.add_student(student)
+                    result.added_students.append(student)
+        source_hash = sha256(source)
+        tasks = []
+        for student, path, alerts in found:
+            digest = sha256(path)
+            before = _previous(root, student, td)
+            if (
+                not force
+                and before
+                and before.get("empreinte") == digest
+                and before.get("empreinte_sujet") == source_hash
+                and before.get("moteur") == ENGINE_VERSION
+                and _graded_in_gradebook(db_url, td, student)
+            ):
+                result.results[student] = _from_previous(before)
+                continue
+            task = Task(
+                student=student,
+                td=td,
+                notebook=str(path),
+                source=str(source),
+                root=str(root),
+                config_file=str(config_file),
+                empreinte=digest,
+                alerts=alerts,
+            )
+            tasks.append(task)
+        total = len(tasks)
+        result.graded = total
+        if tasks:
+            settings = Settings(isolated=isolation, limits=limits, secret=course_secret_in(root))
+            _run(tasks, settings, workers, root, td, db_url, config, source_hash, result, progress)
+    result.duration_s = round(time.perf_counter() - started, 2)
+    return result
+
+
+def course_secret_in(root: Path) -> str:
+    from parcours.identity import course_secret
+
+    cwd = Path.cwd()
+    try:
+        os.chdir(root)
+        return course_secret()
+    finally:
+        os.chdir(cwd)
+
+
+def _graded_in_gradebook(db_url: str, td: str, student: str) -> bool:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(db_url) as gb:
+        try:
+            sub = gb.find_submission_notebook(td, td, student)
+        except MissingEntry:
+            return False
+        return all(g.auto_score is not None for g in sub.grades if g.cell_type == "code")
+
+
+def _run(tasks, settings, workers, root, td, db_url, config, source_hash, result, progress):
+    import queue as queue_mod
+
+    from parcours.worker import worker_main
+
+    ctx = mp.get_context("fork")
+    task_q = ctx.Queue()
+    result_q = ctx.Queue()
+    n = max(1, min(workers, len(tasks)))
+    by_student = {t.student: t for t in tasks}
+    for t in tasks:
+        task_q.put(t)
+    for _ in range(n):
+        task_q.put(None)
+    procs = [ctx.Process(target=worker_main, args=(task_q, result_q, settings)) for _ in range(n)]
+    # the parent keeps no open gradebook connection across the fork
+    for p in procs:
+        p.start()
+    done = failed = 0
+    rss = []
+    durations = []
+    checks = []
+    try:
+        while done < len(tasks):
+            try:
+                raw = json.loads(result_q.get(timeout=5))
+            except queue_mod.Empty:
+                if not any(p.is_alive() for p in procs):
+                    lost = [s for s in by_student if s not in result.results]
+                    for student in lost:
+                        raw = {
+                            "etudiant": student,
+                            "td": td,
+                            "empreinte": by_student[student].empreinte,
+                            "alertes": [],
+                            "questions": {},
+                            "echec": {
+                                "code": "noyau_mort",
+                                "message": "Le processus de correction s'est arrêté.",
+                            },
+                            "notebook": None,
+                        }
+                        raw["empreinte_sujet"] = source_hash
+                        result.results[student] = _save(root, td, raw, db_url, config, by_student[student])
+                        done += 1
+                        failed += 1
+                    break
+                continue
+            raw["empreinte_sujet"] = source_hash
+            rss.append(raw.get("rss_max_mo", 0.0))
+            durations.append(raw.get("duree_s", 0.0))
+            checks.append(raw.get("checks_s", 0.0))
+            student = raw["etudiant"]
+            res = _save(root, td, raw, db_url, config, by_student[student])
+            result.results[student] = res
+            done += 1
+            failed += bool(res.echec)
+            if progress:
+                progress(done, failed, len(tasks), res)
+    finally:
+        for p in procs:
+            p.join(timeout=10)
+            if p.is_alive():
+                p.kill()
+    result.stats = {
+        "rss_max_mo": max(rss) if rss else 0.0,
+        "duree_moyenne_s": sum(durations) / len(durations) if durations else 0.0,
+        "verifications_s": sum(checks) / len(checks) if checks else 0.0,
+    }

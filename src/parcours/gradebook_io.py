@@ -1,0 +1,107 @@
+"""The gradebook seen by ``parcours corriger``: open it safely, back it up, write results to it.
+
+Only the batch's parent process calls this module, so the gradebook (SQLite or PostgreSQL) never
+has concurrent writers. A corrupt or unreadable gradebook raises :class:`GradebookError` with a French
+message that says how to restore a backup — it is never replaced by an empty one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+
+class GradebookError(RuntimeError):
+    """The gradebook cannot be used (French message)."""
+
+
+def sqlite_path(db_url: str) -> Path | None:
+    if db_url.startswith("sqlite:///"):
+        return Path(db_url[len("sqlite:///") :])
+    return None
+
+
+def _backups(path: Path) -> list[Path]:
+    return sorted(path.parent.glob(path.name + ".sauvegarde-*"))
+
+
+def check_readable(db_url: str) -> None:
+    """Raise :class:`GradebookError` when an existing gradebook cannot be read."""
+    path = sqlite_path(db_url)
+    if path is not None:
+        if not path.exists():
+            return
+        try:
+            con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                row = con.execute("PRAGMA quick_check").fetchone()
+                con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            finally:
+                con.close()
+            if not row or row[0] != "ok":
+                raise sqlite3.DatabaseError(str(row))
+        except sqlite3.Error as exc:
+            backups = _backups(path)
+            how = (
+                f"Restaurez la dernière sauvegarde : cp '{backups[-1]}' '{path}'"
+                if backups
+                else "Aucune sauvegarde n'a été trouvée à côté ; restaurez-le depuis vos copies."
+            )
+            raise GradebookError(
+                f"Le carnet de notes {path} est illisible ou endommagé ({exc}). Rien n'a été "
+                f"modifié. {how}, puis relancez la correction."
+            ) from None
+        return
+    try:
+        import sqlalchemy
+
+        engine = sqlalchemy.create_engine(db_url)
+        with engine.connect() as con:
+            con.execute(sqlalchemy.text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - any driver error is the same French answer
+        raise GradebookError(
+            f"Impossible d'ouvrir le carnet de notes {redact(db_url)} ({type(exc).__name__}). "
+            "Vérifiez l'adresse, que le serveur tourne et que le pilote psycopg2 est installé."
+        ) from None
+
+
+def redact(db_url: str) -> str:
+    import re
+
+    return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", db_url)
+
+
+def backup(db_url: str, *, now: dt.datetime | None = None) -> Path | None:
+    """A dated copy of the gradebook before a run (SQLite: file copy; PostgreSQL: pg_dump)."""
+    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S-%f")
+    path = sqlite_path(db_url)
+    if path is not None:
+        if not path.exists():
+            return None
+        target = path.with_name(f"{path.name}.sauvegarde-{stamp}")
+        src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst)
+        finally:
+            src.close()
+            dst.close()
+        return target
+    pg_dump = shutil.which("pg_dump") or next(
+        iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_dump"))), None
+    )
+    if not pg_dump:
+        return None
+    target = Path.cwd() / f"gradebook-postgresql.sauvegarde-{stamp}.sql"
+    url = db_url.replace("postgresql+psycopg2://", "postgresql://")
+    proc = subprocess.run([str(pg_dump), "--dbname", url, "-f", str(target)], capture_output=True)
+    if proc.returncode != 0:
+        raise GradebookError(
+            "Sauvegarde du carnet de notes PostgreSQL impossible (pg_dump a échoué) : "
+            "la correction n'a pas été lancée."
+        )
+    return target

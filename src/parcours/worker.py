@@ -1,0 +1,310 @@
+"""One grading worker: grade submissions one after another, the next kernel already starting.
+
+A worker process takes :class:`Task` objects from a queue and sends back plain dicts (the
+autograded notebook as JSON, the French message of each check, failures, alerts, timings). It never
+touches the gradebook: the parent is its only writer. While a submission runs, the kernel of the
+next one is already started in its own sandbox and imports pandas, matplotlib and ``parcours.data``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import queue
+import re
+import resource
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+WARM_LINES = [
+    "import parcours.kernel_export",
+    "import numpy, pandas, matplotlib.pyplot, parcours.data",
+]
+IDENTITY = re.compile(r"Données de l'étudiant·e « ([^»]{1,80}) »")
+
+
+@dataclass
+class Task:
+    student: str
+    td: str
+    notebook: str  # path of the submitted notebook
+    source: str  # path of the trusted source notebook
+    root: str
+    config_file: str
+    empreinte: str = ""
+    alerts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Settings:
+    isolated: bool = True
+    limits: object = None
+    secret: str = ""
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _start_kernel(task: Task, settings: Settings):
+    from jupyter_core.utils import run_sync
+
+    from parcours.sandbox import SandboxedKernelManager
+
+    work = Path(tempfile.mkdtemp(prefix="parcours-copie-"))
+    src = Path(task.notebook)
+    try:
+        shutil.copy2(src, work / src.name)
+    except OSError:
+        pass
+    km = SandboxedKernelManager(
+        kernel_name="python3",
+        workdir=str(work),
+        limits=settings.limits,
+        sandbox_env={"PARCOURS_ETUDIANT": task.student, "PARCOURS_SECRET": settings.secret},
+        isolated=settings.isolated,
+    )
+    km._parcours_work = work
+    args = [
+        "--HistoryManager.hist_file=:memory:",
+        "--IPKernelApp.log_level=ERROR",
+        *(f"--IPKernelApp.exec_lines={line}" for line in WARM_LINES),
+    ]
+    try:
+        run_sync(km.start_kernel)(extra_arguments=args)
+    except Exception as exc:  # noqa: BLE001 - reported as a dead kernel
+        km._parcours_start_error = f"{type(exc).__name__}: {exc}"[:300]
+    return km
+
+
+def _stop_kernel(km) -> None:
+    try:
+        km.cleanup_all()
+    finally:
+        shutil.rmtree(getattr(km, "_parcours_work", ""), ignore_errors=True)
+
+
+def _read_notebook(path: Path):
+    import nbformat
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, f"Notebook illisible ({type(exc).__name__})."
+    try:
+        nb = nbformat.reads(text, as_version=4)
+    except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds
+        return None, f"Le fichier n'est pas un notebook Jupyter valide ({type(exc).__name__})."
+    if not isinstance(nb.get("cells"), list):
+        return None, "Le fichier n'est pas un notebook Jupyter valide (pas de cellules)."
+    for cell in nb.cells:
+        if isinstance(cell.get("source"), list):
+            cell["source"] = "".join(cell["source"])
+        cell.setdefault("metadata", {})
+    return nb, ""
+
+
+def _failure(outputs_text: str, overflow: bool, dead: str, timed_out: bool) -> dict | None:
+    if timed_out:
+        return {
+            "code": "delai",
+            "message": "Temps de correction dépassé : une cellule tourne sans fin (boucle infinie ?).",
+        }
+    if overflow:
+        return {
+            "code": "sortie",
+            "message": "Le notebook affiche beaucoup trop de texte : l'exécution a été arrêtée.",
+        }
+    if "MemoryError" in outputs_text:
+        return {
+            "code": "memoire",
+            "message": "Mémoire dépassée : une cellule demande plus de mémoire que la limite.",
+        }
+    if dead:
+        return {"code": "noyau_mort", "message": f"Le noyau Python s'est arrêté ({dead})."}
+    return None
+
+
+def grade_task(task: Task, km, settings: Settings) -> dict:
+    """Grade one submission in the (already started) kernel ``km``; a JSON-able dict."""
+    import nbformat
+    from nbgrader.preprocessors import IgnorePattern, LimitOutput
+
+    from parcours.grading import load_config
+    from parcours.nbgrader_execute import TrustedExecute
+
+    started = time.perf_counter()
+    result = {
+        "etudiant": task.student,
+        "td": task.td,
+        "empreinte": task.empreinte,
+        "alertes": list(task.alerts),
+        "questions": {},
+        "echec": None,
+        "identite_chargee": None,
+        "notebook": None,
+        "checks_s": 0.0,
+    }
+    nb, problem = _read_notebook(Path(task.notebook))
+    if nb is None:
+        result["echec"] = {"code": "notebook_invalide", "message": problem}
+        result["duree_s"] = round(time.perf_counter() - started, 3)
+        return result
+    config = load_config(Path(task.root), Path(task.config_file))
+    limits = settings.limits
+    ex = TrustedExecute(config=config)
+    ex.timeout = limits.cell_timeout_s
+    ex.interrupt_on_timeout = False
+    ex.max_output_bytes = limits.output_bytes
+    ex.startup_timeout = 120
+    resources = {
+        "nbgrader": {"student": task.student, "assignment": task.td, "notebook": task.td},
+        "parcours_source": task.source,
+        "metadata": {"path": str(getattr(km, "_parcours_work", "."))},
+    }
+    timed_out = threading.Event()
+
+    def watchdog():
+        timed_out.set()
+        km.kill_now()
+
+    timer = threading.Timer(limits.wall_timeout_s, watchdog)
+    timer.daemon = True
+    timer.start()
+    start_error = getattr(km, "_parcours_start_error", "")
+    try:
+        if start_error:
+            raise RuntimeError(start_error)
+        nb, resources = ex.preprocess(nb, resources, km=km)
+    except FileNotFoundError as exc:
+        result["echec"] = {"code": "notebook_invalide", "message": str(exc)}
+    except Exception as exc:  # noqa: BLE001 - kernel never answered, and the like
+        ex._dead = ex._dead if getattr(ex, "_dead", "") else f"{type(exc).__name__}"
+        if getattr(ex, "_plan", None) is None:
+            result["echec"] = {
+                "code": "noyau_mort",
+                "message": f"Le noyau Python n'a pas pu démarrer ({type(exc).__name__}).",
+            }
+    finally:
+        timer.cancel()
+        try:
+            if ex.kc is not None:
+                ex.kc.stop_channels()
+        except Exception:  # noqa: BLE001
+            pass
+    plan = getattr(ex, "_plan", None)
+    if plan is not None:
+        # test cells never reached (kernel died mid-way): 0 with a reason
+        for gid, item in plan.tests.items():
+            if gid not in ex._results:
+                ex._results[gid] = item.blocked or (
+                    "Cette question n'a pas pu être corrigée : l'exécution du notebook s'est "
+                    "arrêtée avant."
+                )
+        for cell in nb.cells:
+            gid = (cell.get("metadata", {}).get("nbgrader") or {}).get("grade_id")
+            if gid in plan.tests and cell.get("cell_type") == "code":
+                message = ex._results.get(gid, "")
+                from parcours.trusted import error_output
+
+                cell["outputs"] = [error_output(message)] if message else []
+        result["alertes"] += plan.alerts
+        result["questions"] = dict(ex._results)
+        if plan.fraud and result["echec"] is None:
+            result["echec"] = {
+                "code": "fraude",
+                "message": "Notebook modifié hors des cellules réponses : " + plan.alerts[0],
+            }
+    text = "\n".join(
+        str(o.get("ename", "")) + str(o.get("evalue", ""))
+        for c in nb.get("cells", [])
+        for o in c.get("outputs", []) or []
+        if o.get("output_type") == "error"
+    )
+    failure = _failure(
+        text,
+        getattr(ex, "_overflow", False),
+        getattr(ex, "_dead", ""),
+        timed_out.is_set() or getattr(ex, "_timed_out", False),
+    )
+    if failure and (result["echec"] is None or result["echec"]["code"] == "fraude"):
+        if result["echec"]:
+            result["alertes"].append(result["echec"]["message"])
+        result["echec"] = failure
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []) or []:
+            found = IDENTITY.search(str(out.get("text", "")))
+            if found:
+                result["identite_chargee"] = found.group(1)
+                break
+        if result["identite_chargee"]:
+            break
+    if result["identite_chargee"] and result["identite_chargee"] != task.student:
+        result["alertes"].append(
+            f"Le notebook a été exécuté avec les données de « {result['identite_chargee']} », "
+            f"pas celles de « {task.student} » : il est corrigé avec les données de son auteur."
+        )
+    try:
+        IgnorePattern(config=config).preprocess(nb, resources)
+        LimitOutput(config=config).preprocess(nb, resources)
+    except Exception:  # noqa: BLE001 - cosmetic steps only
+        pass
+    result["notebook"] = nbformat.writes(nb)
+    result["checks_s"] = round(float((resources.get("parcours") or {}).get("checks_s", 0.0)), 4)
+    result["duree_s"] = round(time.perf_counter() - started, 3)
+    return result
+
+
+def worker_main(tasks, results, settings: Settings) -> None:
+    """Worker process loop: one kernel per submission, the next one started in advance."""
+    import warnings
+
+    warnings.simplefilter("ignore")
+    pending = None
+    finished = False
+    while True:
+        if pending is None:
+            if finished:
+                break
+            task = tasks.get()
+            if task is None:
+                break
+            pending = (task, _start_kernel(task, settings))
+        task, km = pending
+        following = None
+        if not finished:
+            try:
+                nxt = tasks.get(timeout=0.05)
+            except queue.Empty:
+                nxt = False
+            if nxt is None:
+                finished = True
+            elif nxt:
+                following = (nxt, _start_kernel(nxt, settings))
+        try:
+            result = grade_task(task, km, settings)
+        except Exception as exc:  # noqa: BLE001 - never lose a submission
+            result = {
+                "etudiant": task.student,
+                "td": task.td,
+                "empreinte": task.empreinte,
+                "alertes": list(task.alerts),
+                "questions": {},
+                "echec": {"code": "noyau_mort", "message": f"Correction impossible ({exc})."[:300]},
+                "identite_chargee": None,
+                "notebook": None,
+                "duree_s": 0.0,
+            }
+        finally:
+            _stop_kernel(km)
+        result["rss_max_mo"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        results.put(json.dumps(result))
+        pending = following
