@@ -9,7 +9,7 @@ export PATH := $(BIN):$(PATH)
 export PYTHONWARNINGS ?=
 export MPLBACKEND := Agg
 
-.PHONY: all install datasets exercises book test lint bench clean
+.PHONY: all install datasets exercises book test lint bench clean postgresql
 
 all: install datasets exercises book
 
@@ -40,9 +40,18 @@ book: install
 	@touch _build/.cache-stamp
 
 # Tests check that datasets/ and exercises/ are up to date, so they are not regenerated here.
-test: install
+test: install postgresql
 	$(MAKE) --no-print-directory book
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+# The PostgreSQL gradebook tests start a throw-away server with Debian's binaries.
+postgresql:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installation de postgresql (tests du carnet de notes PostgreSQL)…"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >/dev/null \
+		|| (apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >/dev/null); \
+	else echo "postgresql absent et pas de droits root : les tests PostgreSQL seront ignorés (sudo apt-get install postgresql)."; fi
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks

@@ -5,14 +5,14 @@ from __future__ import annotations
 import sys
 
 from parcours import __version__
-from parcours.commands import donnees, sujets
+from parcours.commands import corriger, donnees, sujets
 from parcours.frargparse import ArgumentParser
 
-COMMANDS = (donnees, sujets)
+COMMANDS = (donnees, sujets, corriger)
 
 DESCRIPTION = """\
 Outils de l'enseignant pour le cours « Suivi du parcours client » : données par étudiant,
-sujets des TD. Chaque commande a son aide : parcours COMMANDE --help.
+sujets des TD, correction des copies. Chaque commande a son aide : parcours COMMANDE --help.
 """
 
 

@@ -160,11 +160,13 @@ def grade_task(task: Task, km, settings: Settings) -> dict:
         return result
     config = load_config(Path(task.root), Path(task.config_file))
     limits = settings.limits
+    # nbclient re-reads its traits from the config at each run: set the limits there
+    config.TrustedExecute.timeout = limits.cell_timeout_s
+    config.TrustedExecute.interrupt_on_timeout = False
+    config.TrustedExecute.max_output_bytes = limits.output_bytes
+    config.TrustedExecute.startup_timeout = 120
+    config.TrustedExecute.iopub_timeout = 2
     ex = TrustedExecute(config=config)
-    ex.timeout = limits.cell_timeout_s
-    ex.interrupt_on_timeout = False
-    ex.max_output_bytes = limits.output_bytes
-    ex.startup_timeout = 120
     resources = {
         "nbgrader": {"student": task.student, "assignment": task.td, "notebook": task.td},
         "parcours_source": task.source,

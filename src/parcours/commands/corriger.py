@@ -1,0 +1,212 @@
+"""``parcours corriger``: grade every submission of a TD, in parallel, each in a sandbox.
+
+A thin layer over :func:`parcours.batch.grade_batch`: arguments, progress (a bar on a terminal, plain
+lines otherwise) and the French summary table.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+HELP = "Corriger les copies d'un TD : en parallèle, chaque copie isolée, notes dans le carnet."
+DESCRIPTION = """\
+Corrige les copies submitted/<etudiant>/<TD>/<TD>.ipynb du dossier du cours (dossier courant) :
+un noyau Python par copie, isolé (sans réseau, sans accès aux corrigés ni au carnet de notes),
+plusieurs copies à la fois. Les vérifications tournent hors de la copie, sur les valeurs de
+l'étudiant·e exportées comme données : la copie ne peut pas tromper la note.
+
+Le carnet de notes est sauvegardé avant chaque correction. Une copie déjà corrigée et inchangée
+n'est pas recorrigée (sauf --force) : après une interruption, relancez simplement la commande.
+Codes de sortie : 0 correction terminée (même si des copies ont échoué), 1 correction
+impossible, 2 arguments invalides.
+
+Exemples :
+  parcours corriger td03_satisfaction
+  parcours corriger td03_satisfaction --etudiant dupont.marie --force
+  parcours corriger td03_satisfaction --travailleurs 4 --db postgresql://prof@localhost/notes
+"""
+
+REASONS = {
+    "delai": "temps dépassé",
+    "memoire": "mémoire dépassée",
+    "noyau_mort": "noyau arrêté",
+    "fraude": "notebook modifié",
+    "notebook_invalide": "notebook invalide",
+    "sortie": "sortie trop longue",
+}
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"nombre entier attendu, pas « {text} »") from None
+    if value < 1:
+        raise ValueError("au moins 1 travailleur")
+    return value
+
+
+def add_parser(subparsers) -> None:
+    import argparse
+
+    def workers(text: str) -> int:
+        try:
+            return _positive(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    p = subparsers.add_parser("corriger", help=HELP, description=DESCRIPTION)
+    p.add_argument("td", help="TD à corriger, par exemple td03_satisfaction")
+    p.add_argument(
+        "--etudiant",
+        metavar="ID",
+        nargs="+",
+        action="extend",
+        help="ne corriger que ces étudiant·es (défaut : toutes les copies)",
+    )
+    p.add_argument(
+        "--travailleurs",
+        metavar="N",
+        type=workers,
+        default=None,
+        help="copies corrigées en même temps (défaut : nombre de cœurs)",
+    )
+    p.add_argument("--force", action="store_true", help="recorriger aussi les copies inchangées")
+    p.add_argument(
+        "--db",
+        metavar="URL",
+        help="carnet de notes (défaut : celui de nbgrader_config.py, sqlite:///gradebook.db)",
+    )
+    p.add_argument(
+        "--sans-isolation",
+        action="store_true",
+        help="exécuter les copies sans bac à sable (déconseillé : seulement si bwrap manque)",
+    )
+    p.add_argument(
+        "--dossier",
+        metavar="DOSSIER",
+        type=Path,
+        default=Path("."),
+        help="dossier du cours (défaut : dossier courant)",
+    )
+    p.set_defaults(run=run)
+
+
+class Progress:
+    """A progress bar on a terminal, one plain line per submission otherwise."""
+
+    def __init__(self, stream=sys.stderr) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.start = time.monotonic()
+
+    def __call__(self, done: int, failed: int, total: int, result) -> None:
+        elapsed = time.monotonic() - self.start
+        left = elapsed / done * (total - done) if done else 0
+        if self.tty:
+            width = 30
+            full = int(width * done / total)
+            bar = "█" * full + "·" * (width - full)
+            self.stream.write(
+                f"\r[{bar}] {done}/{total} corrigées, {failed} en échec, "
+                f"reste ~{left:.0f} s   "
+            )
+            if done == total:
+                self.stream.write("\n")
+        else:
+            status = REASONS.get((result.echec or {}).get("code"), "")
+            self.stream.write(
+                f"{done}/{total} {result.etudiant} : {result.score:g}/{result.max_score:g}"
+                + (f" ({status})" if status else "")
+                + f" — reste ~{left:.0f} s\n"
+            )
+        self.stream.flush()
+
+
+def summary(batch) -> str:
+    lines = [f"Correction de {batch.td} : {len(batch.results)} copie(s)."]
+    if not batch.isolation:
+        lines.append(
+            "ATTENTION : correction SANS ISOLATION (--sans-isolation) : le code des étudiants a "
+            "tourné avec vos droits."
+        )
+    if batch.backup:
+        lines.append(f"Carnet de notes sauvegardé dans {batch.backup}.")
+    if batch.registered:
+        lines.append(f"{batch.td} a été enregistré dans le carnet de notes depuis solutions/.")
+    if batch.added_students:
+        lines.append(
+            f"Étudiant·es ajouté·es au carnet de notes ({len(batch.added_students)}) : "
+            + ", ".join(batch.added_students)
+        )
+    rows = [("Étudiant·e", "Note", "Problème")]
+    for student in sorted(batch.results):
+        r = batch.results[student]
+        problem = ""
+        if r.echec:
+            problem = f"{REASONS.get(r.echec.get('code'), r.echec.get('code'))} : {r.echec.get('message', '')}"
+        elif r.alertes:
+            problem = r.alertes[0]
+        if r.repris and not problem:
+            problem = "inchangée, non recorrigée"
+        rows.append((student, f"{r.score:g}/{r.max_score:g}", problem))
+    w0 = max(len(r[0]) for r in rows)
+    w1 = max(len(r[1]) for r in rows)
+    lines.append("")
+    for i, (a, b, c) in enumerate(rows):
+        lines.append(f"{a:<{w0}}  {b:>{w1}}  {c}".rstrip())
+        if i == 0:
+            lines.append(f"{'-' * w0}  {'-' * w1}  {'-' * 8}")
+    for problem in batch.problems:
+        lines.append(f"Copie non corrigée : {problem}")
+    failed = len(batch.failed)
+    lines.append("")
+    lines.append(
+        f"{batch.graded} copie(s) corrigée(s) en {batch.duration_s:g} s, {failed} en échec, "
+        f"{len(batch.results) - batch.graded} inchangée(s)."
+    )
+    return "\n".join(lines)
+
+
+def run(args) -> int:
+    from parcours.batch import BatchError, grade_batch
+
+    root = args.dossier.resolve()
+    if not (root / "solutions").is_dir():
+        print(
+            f"parcours corriger : erreur : {root} n'est pas un dossier de cours (pas de "
+            "dossier solutions/). Lancez la commande depuis le dossier du cours ou donnez --dossier.",
+            file=sys.stderr,
+        )
+        return 2
+    if not (root / "solutions" / args.td / f"{args.td}.ipynb").is_file():
+        print(
+            f"parcours corriger : erreur : TD inconnu « {args.td} » (pas de "
+            f"solutions/{args.td}/{args.td}.ipynb).",
+            file=sys.stderr,
+        )
+        return 2
+    if args.db and not args.db.startswith(("sqlite:///", "postgresql://", "postgresql+")):
+        print(
+            "parcours corriger : erreur : --db attend une adresse sqlite:///… ou postgresql://…",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        batch = grade_batch(
+            args.td,
+            root=root,
+            students=args.etudiant,
+            workers=args.travailleurs,
+            isolation=not args.sans_isolation,
+            db_url=args.db,
+            force=args.force,
+            progress=Progress(),
+        )
+    except BatchError as exc:
+        print(f"parcours corriger : {exc}", file=sys.stderr)
+        return 1
+    print(summary(batch))
+    return 0
