@@ -337,12 +337,14 @@ def grade_batch(
         from nbgrader.coursedir import CourseDirectory
 
         db_url = CourseDirectory(config=config).db_url
+        if db_url.startswith("postgresql://"):  # the driver we ship
+            db_url = "postgresql+psycopg2://" + db_url[len("postgresql://") :]
         try:
             check_readable(db_url)
         except GradebookError as exc:
             raise BatchError(str(exc)) from None
         try:
-            result.backup = backup(db_url)
+            result.backup = backup(db_url, folder=root)
         except GradebookError as exc:
             raise BatchError(str(exc)) from None
         except Exception as exc:  # noqa: BLE001

@@ -47,7 +47,7 @@ def _is_pandas(value) -> str | None:
 def _arrow_bytes(frame) -> bytes:
     import pyarrow as pa
 
-    table = pa.Table.from_pandas(frame, preserve_index=True)
+    table = pa.Table.from_pandas(frame, preserve_index=True, nthreads=1)
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
@@ -224,7 +224,7 @@ def _read_arrow(payload: dict):
         if len(data) > MAX_VALUE_BYTES:
             raise ExchangeError("valeur trop volumineuse")
         with pa.ipc.open_stream(data) as reader:
-            return reader.read_all().to_pandas()
+            return reader.read_all().to_pandas(use_threads=False)
     except ExchangeError:
         raise
     except Exception as exc:  # noqa: BLE001 - any malformed stream is the same French answer

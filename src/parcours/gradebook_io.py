@@ -75,7 +75,7 @@ def redact(db_url: str) -> str:
     return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", db_url)
 
 
-def backup(db_url: str, *, now: dt.datetime | None = None) -> Path | None:
+def backup(db_url: str, *, folder: Path | None = None, now: dt.datetime | None = None) -> Path | None:
     """A dated copy of the gradebook before a run (SQLite: file copy; PostgreSQL: pg_dump)."""
     stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S-%f")
     path = sqlite_path(db_url)
@@ -96,7 +96,7 @@ def backup(db_url: str, *, now: dt.datetime | None = None) -> Path | None:
     )
     if not pg_dump:
         return None
-    target = Path.cwd() / f"gradebook-postgresql.sauvegarde-{stamp}.sql"
+    target = (folder or Path.cwd()) / f"gradebook-postgresql.sauvegarde-{stamp}.sql"
     url = db_url.replace("postgresql+psycopg2://", "postgresql://")
     proc = subprocess.run([str(pg_dump), "--dbname", url, "-f", str(target)], capture_output=True)
     if proc.returncode != 0:

@@ -14,6 +14,12 @@ import sys as _sys
 
 from parcours import exchange as _exchange
 
+try:  # loaded now: later, a submission may have used up its processes/threads or rebound imports
+    import pyarrow as _pyarrow  # noqa: F401
+    import pyarrow.ipc as _pyarrow_ipc  # noqa: F401
+except ImportError:  # pragma: no cover - pyarrow is a dependency
+    pass
+
 MIME = "application/vnd.parcours.export+json"
 MAX_TOTAL_BYTES = 100_000_000
 
