@@ -64,8 +64,19 @@ def postgres_server(database: str = "parcours") -> Iterator[str]:
     try:
         subprocess.run(
             _as_server_user(
-                [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-                 "--no-sync", "-E", "UTF8", "--locale=C"]
+                [
+                    str(bindir / "initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    "postgres",
+                    "-A",
+                    "trust",
+                    "--no-sync",
+                    "-E",
+                    "UTF8",
+                    "--locale=C",
+                ]
             ),
             check=True,
             capture_output=True,
@@ -73,8 +84,17 @@ def postgres_server(database: str = "parcours") -> Iterator[str]:
         options = f"-k {sock} -c listen_addresses='' -c fsync=off -c full_page_writes=off"
         subprocess.run(
             _as_server_user(
-                [str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log), "-w",
-                 "start"]
+                [
+                    str(bindir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-o",
+                    options,
+                    "-l",
+                    str(log),
+                    "-w",
+                    "start",
+                ]
             ),
             check=True,
             capture_output=True,
@@ -90,7 +110,9 @@ def postgres_server(database: str = "parcours") -> Iterator[str]:
     finally:
         if (data / "postmaster.pid").exists():
             subprocess.run(
-                _as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+                _as_server_user(
+                    [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]
+                ),
                 capture_output=True,
             )
         shutil.rmtree(tmp, ignore_errors=True)

@@ -283,9 +283,7 @@ def test_sandbox_hides_files_network_and_gradebook(corpus):
     r = _res(corpus, "espion")
     assert r.score == FULL
     nb = nbformat.read(corpus["root"] / "autograded" / "espion" / TD / f"{TD}.ipynb", 4)
-    text = "".join(
-        o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if "text" in o
-    )
+    text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if "text" in o)
     line = next(line for line in text.splitlines() if line.startswith("ESPION"))
     assert "ECRIT" not in line and "CONNECTE" not in line
     for value in line.split("[", 1)[1].rstrip("]").split(","):

@@ -307,8 +307,8 @@ def grade_batch(
     :class:`BatchError` (French message) when the batch cannot run; a failing submission never
     stops the batch.
     """
-    from parcours.grading import _env, load_config
     from parcours.gradebook_io import GradebookError, backup, check_readable
+    from parcours.grading import _env, load_config
     from parcours.sandbox import Limits, sandbox_available
 
     started = time.perf_counter()
@@ -352,7 +352,9 @@ def grade_batch(
         try:
             result.registered = _register_td(config, root, td, db_url)
         except Exception as exc:  # noqa: BLE001
-            raise BatchError(f"Impossible d'enregistrer {td} dans le carnet de notes : {exc}") from None
+            raise BatchError(
+                f"Impossible d'enregistrer {td} dans le carnet de notes : {exc}"
+            ) from None
         found = _discover(root, td, students, result)
         from nbgrader.api import Gradebook, MissingEntry
 
@@ -463,7 +465,9 @@ def _run(tasks, settings, workers, root, td, db_url, config, source_hash, result
                             "notebook": None,
                         }
                         raw["empreinte_sujet"] = source_hash
-                        result.results[student] = _save(root, td, raw, db_url, config, by_student[student])
+                        result.results[student] = _save(
+                            root, td, raw, db_url, config, by_student[student]
+                        )
                         done += 1
                         failed += 1
                     break

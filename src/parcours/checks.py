@@ -20,7 +20,9 @@ from collections.abc import Iterator
 from parcours.identity import GRADER_ENV
 
 _BUILTINS = frozenset(dir(builtins))
-_HIDDEN = re.compile(r"^[ \t]*#+[ \t]*BEGIN HIDDEN TESTS.*?^[ \t]*#+[ \t]*END HIDDEN TESTS[ \t]*$\n?", re.M | re.S)
+_HIDDEN = re.compile(
+    r"^[ \t]*#+[ \t]*BEGIN HIDDEN TESTS.*?^[ \t]*#+[ \t]*END HIDDEN TESTS[ \t]*$\n?", re.M | re.S
+)
 
 
 def _ipython_free(source: str) -> str:

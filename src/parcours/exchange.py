@@ -144,7 +144,11 @@ def encode(value, depth: int = 0) -> dict:
                 return {"t": "np", "dtype": str(value.dtype), "v": int(value)}
             if isinstance(value, np.floating):
                 f = float(value)
-                return {"t": "np", "dtype": str(value.dtype), "v": f if math.isfinite(f) else repr(f)}
+                return {
+                    "t": "np",
+                    "dtype": str(value.dtype),
+                    "v": f if math.isfinite(f) else repr(f),
+                }
             if isinstance(value, np.datetime64 | np.timedelta64):
                 return {"t": "np", "dtype": str(value.dtype), "v": str(value)}
     if isinstance(value, list | tuple | set | frozenset):
@@ -158,14 +162,21 @@ def encode(value, depth: int = 0) -> dict:
     if isinstance(value, dict):
         if len(value) > MAX_ITEMS:
             raise TooLarge("dictionnaire trop grand")
-        return {"t": "dict", "v": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
+        return {
+            "t": "dict",
+            "v": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()],
+        }
     if isinstance(value, types.ModuleType):
         return {"t": "module", "name": str(value.__name__)}
     if _is_chart(value):
         from parcours.chart import describe
 
         return {"t": "chart", "v": describe(value)}
-    if type(value).__name__ == "Timestamp" or hasattr(value, "isoformat") and hasattr(value, "year"):
+    if (
+        type(value).__name__ == "Timestamp"
+        or hasattr(value, "isoformat")
+        and hasattr(value, "year")
+    ):
         return {"t": "datetime", "type": type(value).__name__, "v": value.isoformat()}
     if isinstance(value, types.FunctionType | types.BuiltinFunctionType | types.MethodType):
         return {"t": "function", "name": str(getattr(value, "__name__", "?"))}
@@ -316,7 +327,9 @@ def decode(payload, *, name: str = "valeur", call=None, depth: int = 0):
             return Unsupported(name, "une fonction ne peut pas être transmise ici")
         return FunctionProxy(name, call)
     if tag == "unsupported":
-        return Unsupported(name, f"un objet de type {str(payload.get('type'))[:60]} n'est pas exportable")
+        return Unsupported(
+            name, f"un objet de type {str(payload.get('type'))[:60]} n'est pas exportable"
+        )
     if tag == "error":
         return Unsupported(name, str(payload.get("message", "export impossible"))[:200])
     raise ExchangeError("export mal formé")

@@ -75,7 +75,9 @@ def redact(db_url: str) -> str:
     return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", db_url)
 
 
-def backup(db_url: str, *, folder: Path | None = None, now: dt.datetime | None = None) -> Path | None:
+def backup(
+    db_url: str, *, folder: Path | None = None, now: dt.datetime | None = None
+) -> Path | None:
     """A dated copy of the gradebook before a run (SQLite: file copy; PostgreSQL: pg_dump)."""
     stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S-%f")
     path = sqlite_path(db_url)

@@ -193,7 +193,9 @@ class TrustedExecute(ExecuteAsStudent):
         try:
             message = self._ask(code, token, index)
         except ExportMissing as exc:
-            raise AssertionError(f"Votre fonction « {name} » n'a pas pu être appelée : {exc}.") from None
+            raise AssertionError(
+                f"Votre fonction « {name} » n'a pas pu être appelée : {exc}."
+            ) from None
         if "exception" in message:
             detail = str(message.get("message", ""))[:200]
             raise AssertionError(
@@ -208,7 +210,9 @@ class TrustedExecute(ExecuteAsStudent):
                 message.get("resultat"), name=name, call=lambda f, a, k: self._call(f, a, k, index)
             )
         except exchange.ExchangeError as exc:
-            raise AssertionError(f"Le résultat de votre fonction « {name} » est illisible : {exc}.") from None
+            raise AssertionError(
+                f"Le résultat de votre fonction « {name} » est illisible : {exc}."
+            ) from None
 
     def preprocess_cell(self, cell, resources, index):
         from nbclient.exceptions import DeadKernelError
@@ -249,9 +253,9 @@ class TrustedExecute(ExecuteAsStudent):
                     item.source, values, student=self._student, grade_id=item.grade_id
                 )
                 resources.setdefault("parcours", {})
-                resources["parcours"]["checks_s"] = resources["parcours"].get(
-                    "checks_s", 0.0
-                ) + (time.perf_counter() - started)
+                resources["parcours"]["checks_s"] = resources["parcours"].get("checks_s", 0.0) + (
+                    time.perf_counter() - started
+                )
         self._results[item.grade_id] = message
         if message:
             cell.outputs = [error_output(message)]

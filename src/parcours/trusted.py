@@ -137,7 +137,9 @@ def rebuild(submission, source) -> tuple[object, Plan]:
                 kept.pop("execution_count", None)
             out.append(kept)
         else:
-            released = visible_part(src.get("source", "")) if skind == "test" else src.get("source", "")
+            released = (
+                visible_part(src.get("source", "")) if skind == "test" else src.get("source", "")
+            )
             if not _same(cell.get("source", ""), released) and not _same(
                 cell.get("source", ""), src.get("source", "")
             ):

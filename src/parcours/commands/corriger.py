@@ -110,8 +110,7 @@ class Progress:
             full = int(width * done / total)
             bar = "█" * full + "·" * (width - full)
             self.stream.write(
-                f"\r[{bar}] {done}/{total} corrigées, {failed} en échec, "
-                f"reste ~{left:.0f} s   "
+                f"\r[{bar}] {done}/{total} corrigées, {failed} en échec, reste ~{left:.0f} s   "
             )
             if done == total:
                 self.stream.write("\n")

@@ -1,0 +1,229 @@
+"""`parcours corriger`: arguments, gradebook faults, resuming after kill -9, PostgreSQL, re-grading.
+
+The fast tests need no kernel. The batches (marked ``lent``) grade one small class of TD03 copies.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from corpus import FULL, Q03, TD, make_course
+from postgres import postgres_server, skip_reason
+
+from parcours import exchange
+from parcours.batch import RESULT_FILE, BatchError, grade_batch
+from parcours.checks import free_names
+from parcours.cli import main
+from parcours.sandbox import Limits, sandbox_available
+
+pytestmark = pytest.mark.xdist_group("corriger")
+
+LIMITS = Limits(cell_timeout_s=30, wall_timeout_s=180)
+EXPECTED = {"ana.plein": FULL, "ben.plein": FULL, "chloe.vide": 0.0, "dan.csat": FULL - 1}
+
+
+# -- the engine's pieces -----------------------------------------------------------------------
+def test_free_names_are_what_a_check_reads_from_the_kernel():
+    code = (
+        "import pandas as _pd\n_x = [a + b for a in ecarts]\n"
+        "def _f(y):\n    return y + z\n"
+        "assert min(w) > 0 and abs(v) < 1\n_l = lambda q: q + r\n"
+        "_d = {k: tab[k] for k in _x}\n_n = len(_pd.Series(ecarts))"
+    )
+    assert free_names(code) == ["b", "ecarts", "r", "tab", "v", "w", "z"]
+
+
+def test_values_cross_as_data_with_dtypes_categories_and_index():
+    import numpy as np
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {"canal": pd.Categorical(["chat", "magasin"]), "n": np.array([1, 2], dtype="int32")},
+        index=pd.Index(["a", "b"], name="id"),
+    )
+    series = pd.Series([1.5, None], index=["x", "y"], name="nps")
+    value = {"t": (1, 2.5, "é", None, True), "s": {3}, "f": frame, "ser": series}
+    back = exchange.decode(json.loads(json.dumps(exchange.encode(value))))
+    pd.testing.assert_frame_equal(back["f"], frame)
+    pd.testing.assert_series_equal(back["ser"], series)
+    assert back["t"] == (1, 2.5, "é", None, True) and back["s"] == {3}
+    arr = exchange.decode(exchange.encode(np.arange(6, dtype="int16").reshape(2, 3)))
+    assert arr.dtype == np.int16 and arr.shape == (2, 3)
+    with pytest.raises(exchange.ExchangeError):
+        exchange.decode(
+            {"t": "frame", "arrow": "pas de l'arrow", "columns": {"t": "list", "v": []}}
+        )
+    with pytest.raises(AssertionError, match="ne peut pas être corrigé"):
+        float(exchange.decode({"t": "unsupported", "type": "Widget"}, name="w"))
+
+
+# -- arguments and faults that stop the batch before any grading -------------------------------
+@pytest.fixture
+def course_root(tmp_path):
+    _, put = make_course(tmp_path)
+    return tmp_path, put
+
+
+def _snapshot(root: Path) -> dict:
+    return {p.relative_to(root): p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["td99_inconnu"],
+        [TD, "--travailleurs", "0"],
+        [TD, "--travailleurs", "deux"],
+        [TD, "--db", "mysql://x"],
+        [TD, "--option-inconnue"],
+    ],
+)
+def test_bad_arguments_exit_2_in_french_and_change_nothing(course_root, args, capsys):
+    root, _ = course_root
+    before = _snapshot(root)
+    with pytest.raises(SystemExit) as exc:
+        code = main(["corriger", *args, "--dossier", str(root)])
+        raise SystemExit(code)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "erreur" in err and "usage" not in err
+    assert _snapshot(root) == before
+
+
+def test_corrupt_gradebook_stops_with_how_to_restore(course_root, capsys):
+    root, put = course_root
+    put("ana.plein", "{}")
+    gradebook = root / "gradebook.db"
+    gradebook.write_bytes(b"ceci n'est pas une base SQLite" * 100)
+    (root / "gradebook.db.sauvegarde-20260101-120000").write_bytes(b"x")
+    before = gradebook.read_bytes()
+    code = main(["corriger", TD, "--dossier", str(root), "--sans-isolation"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "illisible ou endommagé" in err and "Restaurez la dernière sauvegarde" in err
+    assert "gradebook.db.sauvegarde-20260101-120000" in err
+    assert gradebook.read_bytes() == before
+    assert not (root / "autograded").exists()
+
+
+def test_without_sandbox_the_batch_refuses_unless_told(course_root, monkeypatch):
+    import parcours.sandbox as sandbox
+
+    root, put = course_root
+    monkeypatch.setattr(sandbox, "sandbox_available", lambda: "bubblewrap (bwrap) est introuvable.")
+    with pytest.raises(BatchError, match="--sans-isolation"):
+        grade_batch(TD, root=root)
+    assert not (root / "gradebook.db").exists()
+
+
+# -- whole batches ---------------------------------------------------------------------------
+def _class(put, c):
+    put("ana.plein", c.submission())
+    put("ben.plein", c.submission())
+    put("chloe.vide", c.submission(blank=True))
+    put(
+        "dan.csat",
+        c.submission(replace={f"{Q03}_reponse": 'csat = repondants["note_csat"].mean()'}),
+    )
+
+
+def _gradebook_scores(db_url: str) -> dict[str, float]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url) as gb:
+        return {s.student.id: s.score for s in gb.assignment_submissions(TD)}
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    if sandbox_available():
+        pytest.skip(f"Bac à sable indisponible : {sandbox_available()}")
+    from nbgrading import course
+
+    root = tmp_path_factory.mktemp("classe")
+    _, put = make_course(root)
+    _class(put, course(TD))
+    batch = grade_batch(TD, root=root, workers=4, limits=LIMITS)
+    return root, batch
+
+
+@pytest.mark.lent
+def test_four_workers_on_sqlite_grade_each_student_once(graded_class):
+    root, batch = graded_class
+    assert batch.scores == EXPECTED
+    assert sorted(batch.added_students) == sorted(EXPECTED) and batch.registered
+    assert _gradebook_scores(f"sqlite:///{root / 'gradebook.db'}") == EXPECTED
+    assert not (root / "exercises").exists()  # registering the TD never writes a release here
+
+
+@pytest.mark.lent
+def test_regrading_gives_identical_scores_and_skips_unchanged_copies(graded_class):
+    root, first = graded_class
+    again = grade_batch(TD, root=root, workers=2, limits=LIMITS)
+    assert again.graded == 0 and again.scores == EXPECTED
+    assert all(r.repris for r in again.results.values())
+    forced = grade_batch(TD, root=root, workers=2, limits=LIMITS, force=True, students=["dan.csat"])
+    assert forced.graded == 1 and forced.scores == {"dan.csat": FULL - 1}
+    assert {g: q.points for g, q in forced.results["dan.csat"].questions.items()} == {
+        g: q.points for g, q in first.results["dan.csat"].questions.items()
+    }
+    assert len(list(root.glob("gradebook.db.sauvegarde-*"))) == 2
+
+
+@pytest.mark.lent
+def test_kill_9_then_rerun_grades_only_what_is_missing(tmp_path):
+    if sandbox_available():
+        pytest.skip(f"Bac à sable indisponible : {sandbox_available()}")
+    from nbgrading import course
+
+    _, put = make_course(tmp_path)
+    _class(put, course(TD))
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "parcours.cli", "corriger", TD, "--travailleurs", "1"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and not list(
+        tmp_path.glob(f"autograded/*/{TD}/{RESULT_FILE}")
+    ):
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_before = {p.parts[-3] for p in tmp_path.glob(f"autograded/*/{TD}/{RESULT_FILE}")}
+    assert 1 <= len(done_before) < len(EXPECTED)
+    batch = grade_batch(TD, root=tmp_path, workers=2, limits=LIMITS)
+    assert batch.scores == EXPECTED
+    assert {s for s, r in batch.results.items() if r.repris} == done_before
+    assert _gradebook_scores(f"sqlite:///{tmp_path / 'gradebook.db'}") == EXPECTED
+
+
+@pytest.mark.lent
+@pytest.mark.skipif(bool(skip_reason()), reason=skip_reason() or "PostgreSQL disponible")
+def test_four_workers_on_postgresql(tmp_path):
+    if sandbox_available():
+        pytest.skip(f"Bac à sable indisponible : {sandbox_available()}")
+    from nbgrading import course
+
+    _, put = make_course(tmp_path)
+    _class(put, course(TD))
+    with postgres_server() as url:
+        batch = grade_batch(TD, root=tmp_path, workers=4, db_url=url, limits=LIMITS)
+        assert batch.scores == EXPECTED
+        assert _gradebook_scores(url) == EXPECTED
+        again = grade_batch(TD, root=tmp_path, workers=4, db_url=url, limits=LIMITS, force=True)
+        assert again.scores == EXPECTED and again.graded == len(EXPECTED)
+        assert _gradebook_scores(url) == EXPECTED
+    assert not (tmp_path / "gradebook.db").exists()
