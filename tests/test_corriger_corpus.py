@@ -94,7 +94,7 @@ def corpus(tmp_path_factory):
     put("reponse.supprimee", nb)
     rebind = (
         "import builtins, numpy, pandas.testing, parcours, parcours.data, os, sys\n"
-        "builtins.abs = lambda x: 0\nbuiltins.round = lambda *a: 0\n"
+        "builtins.abs = lambda x: 0\n"
         "numpy.allclose = lambda *a, **k: True\n"
         "pandas.testing.assert_series_equal = lambda *a, **k: None\n"
         "parcours.charger = parcours.data.charger = lambda *a, **k: None\n"
@@ -106,7 +106,10 @@ def corpus(tmp_path_factory):
     put(
         "triche.vide",
         with_cell(
-            blank, "td03_preparation", rebind + "builtins.float = lambda x=0: 0.0\ntaux_reponse = 3"
+            blank,
+            "td03_preparation",
+            rebind
+            + "builtins.float = lambda x=0: 0.0\nbuiltins.round = lambda *a: 0\ntaux_reponse = 3",
         ),
     )
     put("triche.honnete", with_cell(full, "td03_preparation", rebind))

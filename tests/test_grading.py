@@ -131,3 +131,32 @@ def test_warning_in_student_cell_keeps_the_score(course):
         course.submission(replace={"td99_q01_taux_reponse_reponse": code}), student="emma"
     )
     assert graded.score == 2
+
+
+def test_rebound_builtins_cannot_fool_plain_nbgrader_autograde(course):
+    """The course config's Execute step runs the checks in the grader (contract 1)."""
+    nb = course.submission(replace={"td99_q01_taux_reponse_reponse": "taux_reponse = 42.0"})
+    nb.cells.insert(
+        2,
+        new_code_cell(
+            "import builtins, parcours\nbuiltins.abs = lambda x: 0\n"
+            "parcours.charger = lambda *a, **k: None"
+        ),
+    )
+    graded = course.autograde(nb, student="gaston")
+    assert graded.score == 0
+    out = graded.output("td99_q01_taux_reponse")
+    assert "Taux de réponse inexact." in out
+    assert "_attendu" not in out and "Traceback" not in out  # no hidden test code leaks
+
+
+def test_deleted_test_cell_is_restored_and_graded(course):
+    from parcours.data import charger
+
+    own = float(charger("enquete", "hugo")["repondu"].mean() * 100)
+    nb = course.submission(replace={"td99_q01_taux_reponse_reponse": f"taux_reponse = {own!r}"})
+    nb.cells = [
+        c for c in nb.cells if c.metadata["nbgrader"]["grade_id"] != "td99_q01_taux_reponse"
+    ]
+    graded = course.autograde(nb, student="hugo")
+    assert graded.grades["td99_q01_taux_reponse"] == (2.0, 2.0)
