@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -188,7 +189,10 @@ def _register_td(api_config, root: Path, td: str, db_url: str) -> bool:
     config.CourseDirectory.release_directory = scratch
     config.CourseDirectory.db_url = db_url
     api = NbGraderAPI(config=config)
-    _check(api.generate_assignment(td, force=True, create=True), f"enregistrement de {td}")
+    try:
+        _check(api.generate_assignment(td, force=True, create=True), f"enregistrement de {td}")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     return True
 
 

@@ -259,7 +259,13 @@ def grade_task(task: Task, km, settings: Settings) -> dict:
         LimitOutput(config=config).preprocess(nb, resources)
     except Exception:  # noqa: BLE001 - cosmetic steps only
         pass
-    result["notebook"] = nbformat.writes(nb)
+    # no plan means the trusted rebuild never ran: never score the raw submission's outputs
+    result["notebook"] = nbformat.writes(nb) if plan is not None else None
+    if plan is None and result["echec"] is None:
+        result["echec"] = {
+            "code": "noyau_mort",
+            "message": "Le noyau Python n'a pas pu démarrer : copie non corrigée.",
+        }
     result["checks_s"] = round(float((resources.get("parcours") or {}).get("checks_s", 0.0)), 4)
     result["duree_s"] = round(time.perf_counter() - started, 3)
     return result
