@@ -125,14 +125,14 @@ def verifier_nombre(
     genre: str,
     message: str,
     accepte_aussi: Iterable[float] = (),
-) -> float:
+) -> None:
     """Check one number to the precision of its kind; a nearly right one gets the rounding hint."""
     x = nombre(valeur, nom=nom)
     expected = float(attendu)
     tol = _tolerance(genre)
     for target in (expected, *[float(a) for a in accepte_aussi]):
         if abs(x - target) <= tol + 1e-9 * max(1.0, abs(target)):
-            return x
+            return None
     if tol > 0 and abs(x - expected) <= NEAR_FACTOR * tol:
         _fail(
             f"{nom} vaut {_fr(x)}, presque la valeur attendue : {ROUNDING_HINT} Gardez au moins "
@@ -140,15 +140,15 @@ def verifier_nombre(
             "l'affichage."
         )
     _fail(message)
-    return x
+    return None
 
 
-def dans_intervalle(valeur: Any, bas: float, haut: float, *, nom: str, message: str) -> float:
+def dans_intervalle(valeur: Any, bas: float, haut: float, *, nom: str, message: str) -> None:
     """A number between two bounds (a percentage between 0 and 100…)."""
     x = nombre(valeur, nom=nom)
     if not bas <= x <= haut:
         _fail(message)
-    return x
+    return None
 
 
 def verifier(condition: Any, message: str) -> None:
@@ -157,8 +157,22 @@ def verifier(condition: Any, message: str) -> None:
         _fail(message)
 
 
-def est_serie(valeur: Any, *, nom: str, conseil: str = "") -> Any:
+def est_fonction(valeur: Any, *, nom: str, conseil: str = "") -> None:
+    """The answer is a function (or the grader's proxy of one)."""
+    if not callable(valeur):
+        _fail(
+            f"{nom} doit être une fonction, pas un objet {type(valeur).__name__}."
+            + (f" Écrivez : {conseil}" if conseil else "")
+        )
+    return None
+
+
+def est_serie(valeur: Any, *, nom: str, conseil: str = "") -> None:
     """The answer is a pandas Series (a dict of numbers is turned into one)."""
+    _serie(valeur, nom=nom, conseil=conseil)
+
+
+def _serie(valeur: Any, *, nom: str, conseil: str = "") -> Any:
     import pandas as pd
 
     if isinstance(valeur, Mapping):
@@ -173,7 +187,7 @@ def est_serie(valeur: Any, *, nom: str, conseil: str = "") -> Any:
     return valeur
 
 
-def est_tableau(valeur: Any, *, nom: str, conseil: str = "") -> Any:
+def est_tableau(valeur: Any, *, nom: str, conseil: str = "") -> None:
     """The answer is a pandas DataFrame."""
     import pandas as pd
 
@@ -182,11 +196,36 @@ def est_tableau(valeur: Any, *, nom: str, conseil: str = "") -> Any:
             f"{nom} doit être un tableau (DataFrame), pas un objet {type(valeur).__name__}."
             + (f" {conseil}" if conseil else "")
         )
-    return valeur
+    return None
 
 
 def _labels(index: Iterable) -> list[str]:
     return [str(i) for i in index]
+
+
+def verifier_etiquettes(
+    valeur: Any,
+    etiquettes: Sequence[str],
+    *,
+    nom: str,
+    ordre: bool = False,
+    message_etiquettes: str = "",
+    message_ordre: str = "",
+    conseil: str = "",
+) -> None:
+    """A Series whose labels are ``etiquettes`` (as texts), in that order when ``ordre``."""
+    s = _serie(valeur, nom=nom, conseil=conseil)
+    mine = _labels(s.index)
+    theirs = [str(e) for e in etiquettes]
+    if sorted(mine) != sorted(theirs) or len(set(mine)) != len(mine):
+        _fail(
+            message_etiquettes
+            or f"{nom} doit avoir une valeur pour chacun de : {', '.join(theirs)} "
+            f"(elle en a {len(mine)})."
+        )
+    if ordre and mine != theirs:
+        _fail(message_ordre or f"{nom} doit suivre l'ordre : {', '.join(theirs)}.")
+    return None
 
 
 def verifier_serie(
@@ -200,7 +239,7 @@ def verifier_serie(
     message_etiquettes: str = "",
     message_ordre: str = "",
     accepte_aussi: Any = None,
-) -> Any:
+) -> None:
     """Check a Series label by label; its order only when ``ordre`` says what the statement asks.
 
     ``ordre``: None (any order), ``"index"`` (the order of ``attendu``'s labels), ``"croissant"``
@@ -209,8 +248,8 @@ def verifier_serie(
     """
     import pandas as pd
 
-    s = est_serie(valeur, nom=nom)
-    expected = est_serie(attendu, nom="attendu")
+    s = _serie(valeur, nom=nom)
+    expected = _serie(attendu, nom="attendu")
     mine = _labels(s.index)
     theirs = _labels(expected.index)
     if sorted(mine) != sorted(theirs) or len(set(mine)) != len(mine):
@@ -229,21 +268,27 @@ def verifier_serie(
         _fail(message_ordre or f"{nom} doit suivre l'ordre : {', '.join(theirs)}.")
     if ordre in ("croissant", "decroissant"):
         monotonic = (
-            values.is_monotonic_increasing if ordre == "croissant" else values.is_monotonic_decreasing
+            values.is_monotonic_increasing
+            if ordre == "croissant"
+            else values.is_monotonic_decreasing
         )
         if not monotonic:
-            sens = "du plus faible au plus élevé" if ordre == "croissant" else "du plus élevé au plus faible"
+            sens = (
+                "du plus faible au plus élevé"
+                if ordre == "croissant"
+                else "du plus élevé au plus faible"
+            )
             _fail(message_ordre or f"Triez {nom} {sens} (.sort_values()).")
     exp = pd.Series(expected.to_numpy(dtype=float), index=theirs).reindex(values.index)
     tol = _tolerance(genre) + 1e-9 * max(1.0, float(exp.abs().max()))
     diff = (values.astype(float) - exp).abs()
     if (diff <= tol).all():
-        return s
+        return None
     if accepte_aussi is not None:
         other = pd.Series(accepte_aussi.to_numpy(dtype=float), index=_labels(accepte_aussi.index))
         other = other.reindex(values.index)
         if ((values.astype(float) - other).abs() <= tol).all():
-            return s
+            return None
     if _tolerance(genre) > 0 and (diff <= NEAR_FACTOR * _tolerance(genre)).all():
         _fail(
             f"Les valeurs de {nom} sont presque les valeurs attendues : {ROUNDING_HINT} Gardez "
@@ -251,7 +296,7 @@ def verifier_serie(
             "l'affichage."
         )
     _fail(message)
-    return s
+    return None
 
 
 def proche(valeur: Any, attendu: Any, *, genre: str) -> bool:
@@ -290,11 +335,11 @@ def verifier_choix(
     nom: str,
     choix: Sequence[str],
     message: str,
-) -> str:
+) -> None:
     """A text answer among ``choix``, compared after :func:`normaliser`."""
     if not isinstance(valeur, str):
         _fail(
-            f"{nom} doit être un texte entre guillemets, par exemple \"{choix[0]}\" "
+            f'{nom} doit être un texte entre guillemets, par exemple "{choix[0]}" '
             f"(et non {type(valeur).__name__})."
         )
     known = {normaliser(c): c for c in choix}
@@ -306,7 +351,7 @@ def verifier_choix(
         )
     if normaliser(valeur) != normaliser(attendu):
         _fail(message)
-    return known[normaliser(valeur)]
+    return None
 
 
 def choix_faux(
@@ -350,6 +395,20 @@ _KIND_NAMES = {
 }
 
 
+def _aligned(values: Any, labels: list[str]) -> list[float]:
+    """Numbers in the order of ``labels`` (a Series or dict is read by label, a list as is)."""
+    if hasattr(values, "index") and hasattr(values, "to_numpy"):
+        by_label = dict(zip(_labels(values.index), values.to_numpy(dtype=float), strict=True))
+        return [float(by_label[label]) for label in labels]
+    if isinstance(values, Mapping):
+        by_label = {str(k): v for k, v in values.items()}
+        return [float(by_label[label]) for label in labels]
+    numbers = [float(v) for v in values]
+    if len(numbers) != len(labels):
+        raise ValueError("longueur")
+    return numbers
+
+
 def verifier_graphique(
     ax: Any,
     *,
@@ -376,14 +435,16 @@ def verifier_graphique(
     except TypeError as exc:
         _fail(f"{nom} : {exc}")
     labels = [str(e) for e in etiquettes]
-    targets = [[float(v) for v in valeurs]]
+    targets = [_aligned(valeurs, labels)]
     if valeurs_eleve is not None:
         try:
-            targets.append([float(v) for v in valeurs_eleve])
-        except (TypeError, ValueError):
+            targets.append(_aligned(valeurs_eleve, labels))
+        except (TypeError, ValueError, KeyError):
             pass
     tol = _tolerance(precision) + 1e-6
-    wanted = {"barres", "barres_horizontales"} if orientation_libre and genre != "courbe" else {genre}
+    wanted = (
+        {"barres", "barres_horizontales"} if orientation_libre and genre != "courbe" else {genre}
+    )
     actual = g.genre
     if genre == "courbe" and actual == "mixte" and not g.barres and not g.secteurs:
         actual = "courbe"
@@ -400,7 +461,10 @@ def verifier_graphique(
             ys = line["y"]
             if len(ys) != len(labels) or any(y is None for y in ys):
                 continue
-            if any(all(abs(y - t) <= tol for y, t in zip(ys, target)) for target in targets):
+            if any(
+                all(abs(y - t) <= tol for y, t in zip(ys, target, strict=True))
+                for target in targets
+            ):
                 return
         _fail(message)
     plotted = g.barres_etiquetees()
@@ -419,9 +483,8 @@ def verifier_graphique(
         )
     for target in targets:
         if all(
-            drawn[normaliser(label)] is not None
-            and abs(drawn[normaliser(label)] - t) <= tol
-            for label, t in zip(labels, target)
+            drawn[normaliser(label)] is not None and abs(drawn[normaliser(label)] - t) <= tol
+            for label, t in zip(labels, target, strict=True)
         ):
             return
     _fail(message)
@@ -433,6 +496,7 @@ __all__ = [
     "ROUNDING_HINT",
     "choix_faux",
     "dans_intervalle",
+    "est_fonction",
     "est_serie",
     "est_tableau",
     "nombre",
@@ -442,6 +506,7 @@ __all__ = [
     "textes",
     "verifier",
     "verifier_choix",
+    "verifier_etiquettes",
     "verifier_graphique",
     "verifier_nombre",
     "verifier_serie",
