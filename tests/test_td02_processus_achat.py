@@ -75,7 +75,7 @@ def test_funnel_counts_visits_stopped_at_each_stage_instead_of_reaching_it():
     code = 'visites_par_etape = entonnoir["etape_atteinte"].value_counts(sort=False)'
     graded = _with("td02_q01_visites_par_etape_reponse", code)
     assert graded.grades["td02_q01_visites_par_etape"] == (0, 2)
-    assert "Toutes les visites atteignent l'étape « besoin »" in graded.output(
+    assert "Toutes les visites atteignent l'étape « visite »" in graded.output(
         "td02_q01_visites_par_etape"
     )
     # Rates, leakiest stage and chart build on these counts; the B2B part is untouched.
