@@ -167,6 +167,22 @@ def est_fonction(valeur: Any, *, nom: str, conseil: str = "") -> None:
     return None
 
 
+def est_booleen(valeur: Any, *, nom: str) -> None:
+    """The answer is True or False (a numpy bool too)."""
+    if not (isinstance(valeur, bool) or type(valeur).__name__ == "bool_"):
+        _fail(f"{nom} doit valoir True ou False, pas {valeur!r}.")
+
+
+def est_dictionnaire(valeur: Any, *, nom: str, cles: Sequence[str], message: str) -> None:
+    """The answer is a dict whose keys are exactly ``cles`` (as texts)."""
+    if not isinstance(valeur, Mapping):
+        _fail(
+            f"{nom} doit être un dictionnaire {{clé: valeur}}, pas un objet {type(valeur).__name__}."
+        )
+    if sorted(str(k) for k in valeur) != sorted(str(c) for c in cles):
+        _fail(message)
+
+
 def est_serie(valeur: Any, *, nom: str, conseil: str = "") -> None:
     """The answer is a pandas Series (a dict of numbers is turned into one)."""
     _serie(valeur, nom=nom, conseil=conseil)
@@ -496,6 +512,8 @@ __all__ = [
     "ROUNDING_HINT",
     "choix_faux",
     "dans_intervalle",
+    "est_booleen",
+    "est_dictionnaire",
     "est_fonction",
     "est_serie",
     "est_tableau",
