@@ -215,6 +215,9 @@ MISTAKES_B = {
         "Vos deux taux semblent inversés",
     ),
 }
+# Inverted rates also point at another leakiest stage: Q3 is a finding on the data, not a rounding
+# of the student's own rates, so it is lost with them.
+ALSO_LOST = {"erreurs-a": (), "erreurs-b": (3,)}
 CASES = {
     "idiomes": OTHER_IDIOMS,
     "arrondis": ROUNDED,
@@ -248,6 +251,6 @@ def test_correct_variants_score_full_marks(batch, case, sid):
 def test_classic_mistakes_lose_exactly_their_points_with_their_hint(batch, case, sid):
     mistakes = MISTAKES_A if case == "erreurs-a" else MISTAKES_B
     graded = batch[f"{case}.{sid}"]
-    assert_only_lost(graded, *(Q[q] for q in mistakes))
+    assert_only_lost(graded, *(Q[q] for q in (*mistakes, *ALSO_LOST[case])))
     for q, (_, hint) in mistakes.items():
         assert hint in graded.output(Q[q]), (Q[q], graded.output(Q[q])[-400:])
