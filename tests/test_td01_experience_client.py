@@ -221,7 +221,35 @@ MISTAKES_B = {
         "ont un score pic-fin inexact",
     ),
 }
+MORE_VARIANTS = {  # a second correct variant for the questions the rounded case does not touch
+    2: (
+        'points_de_contact = evenements.value_counts(["etape", "canal"]).unstack(fill_value=0)'
+        ".reindex(index=ETAPES, columns=CANAUX)"
+    ),
+    4: (
+        "fig, ax_courbe = plt.subplots()\n"
+        'ax_courbe.plot(range(8), courbe.values, "o-")\n'
+        "ax_courbe.set_xticks(range(8), ETAPES)\n"
+        "plt.show()"
+    ),
+    5: (
+        'pire_point_de_contact = str(stats.loc[stats.nb_evenements >= 50, "score_moyen"]'
+        ".sort_values().index[0])"
+    ),
+    9: "import statistics\n\n\ndef score_pic_fin(notes):\n    return statistics.mean([min(notes), notes[-1]])",
+    10: (
+        'derniers = evenements.sort_values("horodatage").groupby("id_parcours")'
+        '["score_experience"].last()\n'
+        'pires = evenements.groupby("id_parcours")["score_experience"].min()\n'
+        "pic_fin_par_parcours = (pires + derniers) / 2"
+    ),
+    11: (
+        'enjeu_situation_a = "OUTIL DE MANAGEMENT COLLABORATIF"\n'
+        'enjeu_situation_b = "Outil d\'innovation stratégique"'
+    ),
+}
 CASES = {
+    "variantes": MORE_VARIANTS,
     "idiomes": {k: v for k, v in OTHER_IDIOMS.items()},
     "arrondis": ROUNDED,
     "erreurs-a": {k: code for k, (code, _) in MISTAKES_A.items()},
@@ -242,7 +270,7 @@ def batch():
     return grade_all(TD, submissions)
 
 
-@pytest.mark.parametrize("case", ["idiomes", "arrondis"])
+@pytest.mark.parametrize("case", ["idiomes", "arrondis", "variantes"])
 @pytest.mark.parametrize("sid", IDS)
 def test_correct_variants_score_full_marks(batch, case, sid):
     graded = batch[f"{case}.{sid}"]

@@ -218,7 +218,22 @@ MISTAKES_B = {
 # Inverted rates also point at another leakiest stage: Q3 is a finding on the data, not a rounding
 # of the student's own rates, so it is lost with them.
 ALSO_LOST = {"erreurs-a": (), "erreurs-b": (3,)}
+MORE_VARIANTS = {  # a second correct variant for the questions the rounded case does not touch
+    1: (
+        'visites_par_etape = pd.Series([(entonnoir["etape_atteinte"] >= e).sum() '
+        "for e in ETAPES_ENTONNOIR], index=ETAPES_ENTONNOIR)"
+    ),
+    3: "etape_la_plus_fuyante = str(taux_conversion.sort_values().index[0])",
+    4: "fig, ax_entonnoir = plt.subplots()\nvisites_par_etape.plot.bar(ax=ax_entonnoir)\nplt.show()",
+    5: (
+        "type_achat_1, type_achat_2, type_achat_3 = "
+        '"achat d\'investissement", "Achat indirect", "achat direct"'
+    ),
+    6: 'motif_1 = "Sécurité"\nmotif_2 = "sympathie"\nmotif_3 = "Argent"\nmotif_4 = "orgueil"',
+    8: 'role_1, role_2, role_3, role_4 = ("prescripteur", "Filtre", "utilisateur ", "Décideur")',
+}
 CASES = {
+    "variantes": MORE_VARIANTS,
     "idiomes": OTHER_IDIOMS,
     "arrondis": ROUNDED,
     "erreurs-a": {k: code for k, (code, _) in MISTAKES_A.items()},
@@ -239,7 +254,7 @@ def batch():
     return grade_all(TD, submissions)
 
 
-@pytest.mark.parametrize("case", ["idiomes", "arrondis"])
+@pytest.mark.parametrize("case", ["idiomes", "arrondis", "variantes"])
 @pytest.mark.parametrize("sid", IDS)
 def test_correct_variants_score_full_marks(batch, case, sid):
     graded = batch[f"{case}.{sid}"]

@@ -274,7 +274,17 @@ MISTAKES_B = {
         "Le délai médian ne correspond pas à vos données",
     ),
 }
+MORE_VARIANTS = {  # a second correct variant for the questions the rounded case does not touch
+    2: (
+        "def calcul_nps(notes):\n"
+        "    return 100 * (notes.ge(9).sum() - notes.le(6).sum()) / notes.count()\n\n\n"
+        'nps_global = calcul_nps(repondants["note_nps"])'
+    ),
+    6: "fig, ax = plt.subplots()\nax.barh(list(nps_par_canal.index), list(nps_par_canal))\nplt.show()",
+    10: 'reponse_q10 = "b"',
+}
 CASES = {
+    "variantes": MORE_VARIANTS,
     "idiomes": OTHER_IDIOMS,
     "arrondis": ROUNDED,
     "erreurs-a": {k: code for k, (code, _) in MISTAKES_A.items()},
@@ -295,7 +305,7 @@ def batch():
     return grade_all(TD, submissions)
 
 
-@pytest.mark.parametrize("case", ["idiomes", "arrondis"])
+@pytest.mark.parametrize("case", ["idiomes", "arrondis", "variantes"])
 @pytest.mark.parametrize("sid", IDS)
 def test_correct_variants_score_full_marks(batch, case, sid):
     graded = batch[f"{case}.{sid}"]

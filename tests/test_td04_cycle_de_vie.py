@@ -254,7 +254,35 @@ MISTAKES_B = {
         "Le taux de rétention ne correspond pas à vos données",
     ),
 }
+MORE_VARIANTS = {  # a second correct variant for the questions the rounded case does not touch
+    2: (
+        "date_ref = pd.to_datetime(DATE_REFERENCE)\n"
+        "limite_actif = date_ref - pd.offsets.DateOffset(months=6)\n"
+        "limite_perdu = date_ref - pd.offsets.DateOffset(years=1)"
+    ),
+    3: SOL[f"{Q03}_reponse"].replace(
+        'est_nouveau = a_achete & (tableau["premier_achat"] >= limite_actif)',
+        'est_nouveau = tableau["premier_achat"].ge(limite_actif)',
+    ),
+    4: (
+        "effectifs = pd.Series(pd.Categorical(statut, categories=STATUTS)).value_counts(sort=False)"
+    ),
+    5: "fig, ax = plt.subplots()\nax.bar(STATUTS, [effectifs[s] for s in STATUTS])\nplt.show()",
+    7: (
+        "nouveaux_annee = (achats.premier_achat >= limite_perdu).sum()\n"
+        'perdus_annee = (statut == "perdu").sum()\n'
+        "compense = nouveaux_annee >= perdus_annee"
+    ),
+    8: SOL[f"{Q08}_reponse"].replace(
+        'rfm["F"] = pd.qcut(rfm["frequence"].rank(method="first"), 5, labels=[1, 2, 3, 4, 5])'
+        ".astype(int)",
+        'rfm["F"] = pd.qcut(rfm["frequence"].rank(method="first"), q=[0, 0.2, 0.4, 0.6, 0.8, 1], '
+        "labels=False) + 1",
+    ),
+    10: 'actions = dict(suspect="E", prospect="F", nouveau="C", actif="A", dormant="B", perdu="D")',
+}
 CASES = {
+    "variantes": MORE_VARIANTS,
     "idiomes": OTHER_IDIOMS,
     "arrondis": ROUNDED,
     "erreurs-a": {k: code for k, (code, _) in MISTAKES_A.items()},
@@ -278,10 +306,11 @@ def batch():
 def test_variants_really_differ_from_the_solution():
     for q in (3, 8):
         assert OTHER_IDIOMS[q] != SOL[f"{Q[q]}_reponse"]
+        assert MORE_VARIANTS[q] != SOL[f"{Q[q]}_reponse"]
     assert MISTAKES_A[8][0] != SOL[f"{Q08}_reponse"]
 
 
-@pytest.mark.parametrize("case", ["idiomes", "arrondis"])
+@pytest.mark.parametrize("case", ["idiomes", "arrondis", "variantes"])
 @pytest.mark.parametrize("sid", IDS)
 def test_correct_variants_score_full_marks(batch, case, sid):
     graded = batch[f"{case}.{sid}"]

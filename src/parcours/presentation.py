@@ -12,7 +12,7 @@ from parcours.identity import DEMO_STUDENT, current_student
 DEMO_WARNING = (
     "Attention : ce sont les données de démonstration, pas les vôtres. Sur le JupyterHub du cours, "
     "votre identifiant est reconnu tout seul ; ailleurs, écrivez-le une fois dans un fichier "
-    "parcours.toml (ligne etudiant = \"votre.identifiant\") placé dans le dossier du TD ou un "
+    'parcours.toml (ligne etudiant = "votre.identifiant") placé dans le dossier du TD ou un '
     "dossier parent, puis relancez le notebook."
 )
 
