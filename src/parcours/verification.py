@@ -90,9 +90,11 @@ def nombre(valeur: Any, *, nom: str) -> float:
     if hasattr(valeur, "__len__") and not isinstance(valeur, (str, bytes)):
         try:
             size = len(valeur)
-        except TypeError:
-            size = -1
-        if size == 1:
+        except TypeError:  # a 0-d numpy array: a number
+            size = None
+        if size is None:
+            valeur = valeur.item() if hasattr(valeur, "item") else valeur
+        elif size == 1:
             valeur = list(valeur.values() if isinstance(valeur, Mapping) else valeur)[0]
             if hasattr(valeur, "iloc"):
                 valeur = valeur.iloc[0]
@@ -103,6 +105,8 @@ def nombre(valeur: Any, *, nom: str) -> float:
             )
     if hasattr(valeur, "item") and not hasattr(valeur, "__len__"):
         valeur = valeur.item()
+    if isinstance(valeur, bool) or type(valeur).__name__ == "bool_":
+        _fail(f"{nom} vaut {valeur} : un nombre était attendu, pas True ou False.")
     if hasattr(valeur, "total_seconds"):  # a Timedelta where days are expected
         _fail(f"{nom} est une durée : donnez un nombre de jours (.days ou .dt.days).")
     try:
