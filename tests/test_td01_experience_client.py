@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from nbgrading import assert_only_lost, grade_td
+from nbgrading import assert_only_lost, course, grade_all, grade_td
 
 from parcours import charger
 
@@ -87,3 +87,201 @@ def test_peak_end_with_the_first_score_instead_of_the_last():
     graded = _with("td01_q10_pic_fin_parcours_reponse", code)
     assert_only_lost(graded, "td01_q10_pic_fin_parcours")
     assert "ont un score pic-fin inexact" in graded.output("td01_q10_pic_fin_parcours")
+
+
+# --- A fair teacher's grading: every correct variant scores, each classic mistake loses its points.
+# One nbgrader run grades every case below under two student ids.
+
+IDS = ("lea", "marc")
+Q = {
+    n: gid
+    for n, gid in enumerate(
+        [
+            "td01_q01_etapes",
+            "td01_q02_points_de_contact",
+            "td01_q03_courbe",
+            "td01_q04_graphique",
+            "td01_q05_pire_point_de_contact",
+            "td01_q06_omnicanal",
+            "td01_q07_depart_digital",
+            "td01_q08_personas",
+            "td01_q09_fonction_pic_fin",
+            "td01_q10_pic_fin_parcours",
+            "td01_q11_enjeux_carte",
+        ],
+        start=1,
+    )
+}
+OTHER_IDIOMS = {  # other pandas idioms, text typed loosely, builtin names reused by the student
+    1: 'list = evenements["etape"].value_counts()\nevenements_par_etape = list.reindex(ETAPES)',
+    2: 'points_de_contact = evenements.groupby(["etape", "canal"], observed=False).size().unstack()',
+    3: (
+        "courbe = pd.Series({e: evenements.loc[evenements['etape'] == e, 'score_experience']"
+        ".mean() for e in ETAPES})"
+    ),
+    4: ('fig, ax_courbe = plt.subplots()\ncourbe.plot(ax=ax_courbe, marker="o")\nplt.show()'),
+    5: (
+        'fiables = stats.query("nb_evenements >= @NB_MIN")\n'
+        'pire_point_de_contact = fiables.sort_values("score_moyen").index[0].upper()'
+        '.replace("–", "-")'
+    ),
+    6: (
+        'canaux_par_client = evenements.groupby("id_client")["canal"].nunique()\n'
+        "sum = (canaux_par_client >= 3).sum()\n"
+        "part_omnicanal = sum / canaux_par_client.size * 100"
+    ),
+    7: (
+        'premiers_evenements = evenements.sort_values("horodatage").drop_duplicates("id_parcours")\n'
+        'n = premiers_evenements["canal"].isin(CANAUX_DIGITAUX).sum()\n'
+        "part_depart_digital = 100 * n / len(premiers_evenements)"
+    ),
+    8: (
+        'moyennes = evenements.groupby("persona", observed=True)["score_experience"].agg("mean")\n'
+        "max = moyennes.max()\n"
+        "score_par_persona = moyennes.sort_values(ascending=True)"
+    ),
+    9: "def score_pic_fin(notes):\n    pire = sorted(notes)[0]\n    return (pire + notes[len(notes) - 1]) / 2",
+    10: (
+        'notes = evenements.sort_values("horodatage").groupby("id_parcours")["score_experience"]\n'
+        "pic_fin_par_parcours = notes.agg(lambda s: (s.min() + s.iloc[-1]) / 2)\n"
+        "min = pic_fin_par_parcours.min()"
+    ),
+    11: (
+        'enjeu_situation_a = "Outil de management collaboratif "\n'
+        'enjeu_situation_b = "outil d’innovation strategique"'
+    ),
+}
+ROUNDED = {  # percentages to one decimal, means to two, and the provided table modified
+    1: (
+        'evenements["etape"] = evenements["etape"].astype(str)\n'
+        'evenements_par_etape = evenements["etape"].value_counts().reindex(ETAPES)'
+    ),
+    3: ('courbe = evenements.groupby("etape")["score_experience"].mean().reindex(ETAPES).round(2)'),
+    6: (
+        'canaux_par_client = evenements.groupby("id_client")["canal"].nunique()\n'
+        "part_omnicanal = round((canaux_par_client >= 3).mean() * 100, 1)"
+    ),
+    7: (
+        'premiers_evenements = evenements.sort_values("horodatage").drop_duplicates("id_parcours")\n'
+        'part_depart_digital = round(premiers_evenements["canal"].isin(CANAUX_DIGITAUX).mean()'
+        " * 100, 1)"
+    ),
+    8: (
+        'score_par_persona = evenements.groupby("persona", observed=True)["score_experience"]'
+        ".mean().round(2).sort_values()"
+    ),
+}
+MISTAKES_A = {  # independent classic mistakes (question: code, expected hint)
+    1: (
+        'evenements_par_etape = evenements["etape"].value_counts()',
+        "utilisez value_counts(sort=False)",
+    ),
+    3: (
+        'courbe = evenements.groupby("etape", observed=True)["score_experience"].mean().round(1)',
+        "vous avez arrondi trop tôt ?",
+    ),
+    5: ('pire_point_de_contact = stats["score_moyen"].idxmin()', "ne compte que"),
+    6: (
+        'canaux_par_client = evenements.groupby("id_client")["canal"].nunique()\n'
+        "part_omnicanal = (canaux_par_client >= 3).mean()",
+        "multipliez par 100",
+    ),
+    8: (
+        'score_par_persona = evenements.groupby("persona", observed=True)["score_experience"]'
+        ".mean()",
+        "Triez les scores du plus faible au plus élevé",
+    ),
+    11: (
+        'enjeu_situation_a = "outil de stratégie marketing"\n'
+        'enjeu_situation_b = "outil d\'innovation stratégique"',
+        "Situation A : relisez-la",
+    ),
+}
+MISTAKES_B = {
+    2: (
+        'points_de_contact = pd.crosstab(evenements["canal"], evenements["etape"])',
+        "Le tableau est inversé",
+    ),
+    4: (
+        "fig, ax_courbe = plt.subplots()\nax_courbe.bar(ETAPES, courbe)\nplt.show()",
+        "pas avec des barres",
+    ),
+    7: (
+        'premiers_evenements = evenements.sort_values("horodatage").drop_duplicates("id_parcours")\n'
+        'part_depart_digital = evenements["canal"].isin(CANAUX_DIGITAUX).mean() * 100',
+        "Ce pourcentage ne correspond pas à vos données",
+    ),
+    9: (
+        "def score_pic_fin(notes):\n    return sum(notes) / len(notes)",
+        "doit valoir 4.5",
+    ),
+    10: (
+        'notes = evenements.sort_values("horodatage").groupby("id_parcours")["score_experience"]\n'
+        "pic_fin_par_parcours = (notes.min() + notes.first()) / 2",
+        "ont un score pic-fin inexact",
+    ),
+}
+MORE_VARIANTS = {  # a second correct variant for the questions the rounded case does not touch
+    2: (
+        'points_de_contact = evenements.value_counts(["etape", "canal"]).unstack(fill_value=0)'
+        ".reindex(index=ETAPES, columns=CANAUX)"
+    ),
+    4: (
+        "fig, ax_courbe = plt.subplots()\n"
+        'ax_courbe.plot(range(8), courbe.values, "o-")\n'
+        "ax_courbe.set_xticks(range(8), ETAPES)\n"
+        "plt.show()"
+    ),
+    5: (
+        'pire_point_de_contact = str(stats.loc[stats.nb_evenements >= 50, "score_moyen"]'
+        ".sort_values().index[0])"
+    ),
+    9: "import statistics\n\n\ndef score_pic_fin(notes):\n    return statistics.mean([min(notes), notes[-1]])",
+    10: (
+        'derniers = evenements.sort_values("horodatage").groupby("id_parcours")'
+        '["score_experience"].last()\n'
+        'pires = evenements.groupby("id_parcours")["score_experience"].min()\n'
+        "pic_fin_par_parcours = (pires + derniers) / 2"
+    ),
+    11: (
+        'enjeu_situation_a = "OUTIL DE MANAGEMENT COLLABORATIF"\n'
+        'enjeu_situation_b = "Outil d\'innovation stratégique"'
+    ),
+}
+CASES = {
+    "variantes": MORE_VARIANTS,
+    "idiomes": {k: v for k, v in OTHER_IDIOMS.items()},
+    "arrondis": ROUNDED,
+    "erreurs-a": {k: code for k, (code, _) in MISTAKES_A.items()},
+    "erreurs-b": {k: code for k, (code, _) in MISTAKES_B.items()},
+}
+
+
+@pytest.fixture(scope="module")
+def batch():
+    c = course(TD)
+    submissions = {
+        f"{case}.{sid}": c.submission(
+            replace={f"{Q[q]}_reponse": code for q, code in answers.items()}
+        )
+        for case, answers in CASES.items()
+        for sid in IDS
+    }
+    return grade_all(TD, submissions)
+
+
+@pytest.mark.parametrize("case", ["idiomes", "arrondis", "variantes"])
+@pytest.mark.parametrize("sid", IDS)
+def test_correct_variants_score_full_marks(batch, case, sid):
+    graded = batch[f"{case}.{sid}"]
+    assert graded.score == graded.max_score, {g: s for g, s in graded.grades.items() if s[0] < s[1]}
+
+
+@pytest.mark.parametrize("case", ["erreurs-a", "erreurs-b"])
+@pytest.mark.parametrize("sid", IDS)
+def test_classic_mistakes_lose_exactly_their_points_with_their_hint(batch, case, sid):
+    mistakes = MISTAKES_A if case == "erreurs-a" else MISTAKES_B
+    graded = batch[f"{case}.{sid}"]
+    assert_only_lost(graded, *(Q[q] for q in mistakes))
+    for q, (_, hint) in mistakes.items():
+        assert hint in graded.output(Q[q]), (Q[q], graded.output(Q[q])[-400:])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from nbgrading import assert_only_lost, course, grade_td
+from nbgrading import assert_only_lost, course, grade_all, grade_td
 
 from parcours import charger
 
@@ -138,3 +138,185 @@ def test_pandas_warnings_in_student_cells_do_not_change_the_score():
         c for c in graded.notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == Q02
     )
     assert not any(o.get("name") == "stderr" for o in cell.outputs)
+
+
+# --- A fair teacher's grading: every correct variant scores, each classic mistake loses its points.
+# One nbgrader run grades every case below under two student ids.
+
+IDS = ("lea", "marc")
+Q = {
+    1: Q01,
+    2: Q02,
+    3: Q03,
+    4: Q04,
+    5: Q05,
+    6: Q06,
+    7: "td03_q07_ecarts",
+    8: "td03_q08_pareto",
+    9: Q09,
+    10: "td03_q10_strategie",
+}
+NPS_LOOP = """
+def calcul_nps(notes):
+    n = len(notes)
+    promoteurs = sum(1 for x in notes if x >= 9)
+    detracteurs = sum(1 for x in notes if x <= 6)
+    return (promoteurs - detracteurs) / n * 100
+
+
+nps_global = calcul_nps(repondants["note_nps"])
+"""
+GAPS = """
+ecarts = {}
+for attribut in ATTRIBUTS:
+    ecarts[attribut] = (repondants[f"%s_{attribut}"] - repondants[f"%s_{attribut}"]).mean()
+ecarts = pd.Series(ecarts, dtype=float).sort_values()%s
+attribut_plus_gros_ecart = ecarts.idxmin()
+"""
+OTHER_IDIOMS = {  # other idioms, text typed loosely, builtin names reused
+    1: 'list = enquete["repondu"].value_counts(normalize=True)\ntaux_reponse = list[True] * 100',
+    2: NPS_LOOP,
+    3: 'csat = repondants["note_csat"].isin([4, 5]).sum() / len(repondants) * 100',
+    4: (
+        'ces_moyen = repondants["note_ces"].astype(float).mean()\n'
+        'part_facile = 100 * (repondants["note_ces"] > 4).mean()'
+    ),
+    5: (
+        "nps_par_canal = pd.Series({c: calcul_nps(g['note_nps']) for c, g in "
+        "repondants.groupby('canal', observed=True)}).sort_values(ascending=True)\n"
+        "canal_faible = nps_par_canal.index[0].capitalize()"
+    ),
+    6: "fig, ax = plt.subplots()\nax.barh(nps_par_canal.index, nps_par_canal.values)\nplt.show()",
+    7: (
+        "ecarts = {}\n"
+        "for attribut in ATTRIBUTS:\n"
+        '    diff = repondants[f"perception_{attribut}"] - repondants[f"attente_{attribut}"]\n'
+        "    ecarts[attribut] = diff.sum() / diff.count()\n"
+        "ecarts = pd.Series(ecarts, dtype=float)\n"
+        "max = ecarts.max()\n"
+        "attribut_plus_gros_ecart = ecarts.sort_values().index[0].upper()"
+    ),
+    8: (
+        'nb_par_motif = reclamations["motif"].value_counts()\n'
+        "part_cumulee = (nb_par_motif / nb_par_motif.sum()).cumsum() * 100\n"
+        "motifs_80 = []\n"
+        "for motif, part in part_cumulee.items():\n"
+        "    motifs_80.append(motif)\n"
+        "    if part >= 80:\n"
+        "        break"
+    ),
+    9: (
+        'cloturees = reclamations.dropna(subset=["date_cloture"])\n'
+        'delai_median = cloturees["delai_traitement_jours"].quantile(0.5)\n'
+        'taux_resolution = 100 * reclamations["resolue"].sum() / len(reclamations)\n'
+        "min = delai_median"
+    ),
+    10: 'reponse_q10 = " b"',
+}
+ROUNDED = {  # percentages to one decimal, means to two, a provided table modified
+    1: (
+        'enquete["canal"] = enquete["canal"].astype(str)\n'
+        'taux_reponse = round(enquete["repondu"].mean() * 100, 1)'
+    ),
+    2: SOLUTION_NPS + 'nps_global = round(calcul_nps(repondants["note_nps"]), 1)',
+    3: 'csat = round((repondants["note_csat"] >= 4).mean() * 100, 1)',
+    4: (
+        'ces_moyen = round(repondants["note_ces"].mean(), 2)\n'
+        'part_facile = round((repondants["note_ces"] >= 5).mean() * 100, 1)'
+    ),
+    5: (
+        'nps_par_canal = repondants.groupby("canal", observed=True)["note_nps"]'
+        ".apply(calcul_nps).round(1).sort_values()\n"
+        "canal_faible = nps_par_canal.idxmin()"
+    ),
+    7: GAPS % ("perception", "attente", ".round(2)"),
+    8: (
+        'nb_par_motif = reclamations["motif"].value_counts()\n'
+        "part_cumulee = (nb_par_motif.cumsum() / nb_par_motif.sum() * 100).round(1)\n"
+        "motifs_80 = list(part_cumulee.index[: (part_cumulee < 80).sum() + 1])"
+    ),
+    9: (
+        'delai_median = round(reclamations["delai_traitement_jours"].median(), 1)\n'
+        'taux_resolution = round(reclamations["resolue"].mean() * 100, 1)'
+    ),
+}
+MISTAKES_A = {
+    3: ('csat = repondants["note_csat"].mean()', "pas la moyenne des notes de 1 à 5"),
+    4: (
+        'ces_moyen = repondants["note_ces"].mean()\n'
+        'part_facile = round((repondants["note_ces"] >= 5).mean() * 100)',
+        "vous avez arrondi trop tôt ?",
+    ),
+    5: (
+        'nps_par_canal = repondants.groupby("canal", observed=True)["note_nps"]'
+        ".apply(calcul_nps).sort_values(ascending=False)\n"
+        "canal_faible = nps_par_canal.idxmin()",
+        "triée du plus faible au plus fort NPS",
+    ),
+    10: ('reponse_q10 = "A"', "Ce dispositif ne convient pas"),
+}
+MISTAKES_B = {
+    1: ('taux_reponse = enquete["repondu"].mean()', "pas en proportion : multipliez par 100"),
+    6: (
+        "fig, ax = plt.subplots()\nnps_par_canal.plot.bar(ax=ax)\nplt.show()",
+        "se trace en barres horizontales",
+    ),
+    7: (GAPS % ("attente", "perception", ""), "faites perception − attente"),
+    8: (
+        'nb_par_motif = reclamations["motif"].value_counts()\n'
+        "part_cumulee = nb_par_motif.cumsum() / nb_par_motif.sum() * 100\n"
+        "motifs_80 = list(part_cumulee[part_cumulee < 80].index)",
+        "jusqu'au premier dont la part cumulée atteint ou dépasse 80 %",
+    ),
+    9: (
+        'delai_median = reclamations["delai_traitement_jours"].mean()\n'
+        'taux_resolution = reclamations["resolue"].mean() * 100',
+        "Le délai médian ne correspond pas à vos données",
+    ),
+}
+MORE_VARIANTS = {  # a second correct variant for the questions the rounded case does not touch
+    2: (
+        "def calcul_nps(notes):\n"
+        "    return 100 * (notes.ge(9).sum() - notes.le(6).sum()) / notes.count()\n\n\n"
+        'nps_global = calcul_nps(repondants["note_nps"])'
+    ),
+    6: "fig, ax = plt.subplots()\nax.barh(list(nps_par_canal.index), list(nps_par_canal))\nplt.show()",
+    10: 'reponse_q10 = "b"',
+}
+CASES = {
+    "variantes": MORE_VARIANTS,
+    "idiomes": OTHER_IDIOMS,
+    "arrondis": ROUNDED,
+    "erreurs-a": {k: code for k, (code, _) in MISTAKES_A.items()},
+    "erreurs-b": {k: code for k, (code, _) in MISTAKES_B.items()},
+}
+
+
+@pytest.fixture(scope="module")
+def batch():
+    c = course(TD)
+    submissions = {
+        f"{case}.{sid}": c.submission(
+            replace={f"{Q[q]}_reponse": code for q, code in answers.items()}
+        )
+        for case, answers in CASES.items()
+        for sid in IDS
+    }
+    return grade_all(TD, submissions)
+
+
+@pytest.mark.parametrize("case", ["idiomes", "arrondis", "variantes"])
+@pytest.mark.parametrize("sid", IDS)
+def test_correct_variants_score_full_marks(batch, case, sid):
+    graded = batch[f"{case}.{sid}"]
+    assert graded.score == graded.max_score, {g: s for g, s in graded.grades.items() if s[0] < s[1]}
+
+
+@pytest.mark.parametrize("case", ["erreurs-a", "erreurs-b"])
+@pytest.mark.parametrize("sid", IDS)
+def test_classic_mistakes_lose_exactly_their_points_with_their_hint(batch, case, sid):
+    mistakes = MISTAKES_A if case == "erreurs-a" else MISTAKES_B
+    graded = batch[f"{case}.{sid}"]
+    assert_only_lost(graded, *(Q[q] for q in mistakes))
+    for q, (_, hint) in mistakes.items():
+        assert hint in graded.output(Q[q]), (Q[q], graded.output(Q[q])[-400:])

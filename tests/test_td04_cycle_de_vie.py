@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from nbgrading import assert_only_lost, course, grade_td
+from nbgrading import assert_only_lost, course, grade_all, grade_td, solution_code
 
 from parcours import DATE_REFERENCE, charger
 from parcours.data import variant_truth
@@ -131,3 +131,197 @@ def test_todays_date_instead_of_the_reference_date_loses_every_dated_item():
     assert "date de référence DATE_REFERENCE (30/06/2026)" in graded.output(Q02)
     assert "non la date du jour (pd.Timestamp.today())" in graded.output(Q02)
     assert "la date de référence (DATE_REFERENCE, pas la date du jour)" in graded.output(Q03)
+
+
+# --- A fair teacher's grading: every correct variant scores, each classic mistake loses its points.
+# One nbgrader run grades every case below under two student ids.
+
+IDS = ("lea", "marc")
+Q = dict(enumerate([Q01, Q02, Q03, Q04, Q05, Q06, Q07, Q08, Q09, Q10], start=1))
+SOL = solution_code(TD)
+ACHATS = (
+    'achats = transactions.groupby("id_client").agg(\n'
+    '    premier_achat=("date_achat", "min"),\n'
+    '    dernier_achat=("date_achat", "max"),\n'
+    '    nb_achats=("montant", "size"),\n'
+    '    ca=("montant", "sum"),\n'
+    ")"
+)
+COHORT = (
+    "limite_18m = date_ref - pd.DateOffset(months=18)\n"
+    'date_achat = transactions["date_achat"]\n'
+    'cohorte = transactions.loc[(date_achat >= limite_18m) & (date_achat < limite_perdu), "id_client"]'
+    ".unique()\n"
+)
+OTHER_IDIOMS = {  # other idioms, achats.reset_index(), descending-rank quintiles, reused builtins
+    1: ACHATS + ".reset_index()",
+    2: (
+        'date_ref = pd.Timestamp("2026-06-30")\n'
+        "limite_actif = date_ref - pd.DateOffset(months=6)\n"
+        "limite_perdu = date_ref - pd.Timedelta(days=365)"
+    ),
+    3: SOL[f"{Q03}_reponse"].replace(
+        'est_dormant = a_achete & (tableau["dernier_achat"] < limite_actif)',
+        'est_dormant = a_achete & ~(tableau["dernier_achat"] >= limite_actif)',
+    ),
+    4: (
+        "list = statut.value_counts()\n"
+        "effectifs = pd.Series([list.get(s, 0) for s in STATUTS], index=STATUTS)"
+    ),
+    5: "fig, ax = plt.subplots()\nax.bar(effectifs.index, effectifs.values)\nplt.show()",
+    6: (
+        'ca_par_statut = tableau.groupby(statut)["ca"].sum()'
+        '.loc[["nouveau", "actif", "dormant", "perdu"]]'
+    ),
+    7: (
+        'nouveaux_annee = len(achats[achats["premier_achat"] >= limite_perdu])\n'
+        'perdus_annee = statut.eq("perdu").sum()\n'
+        "compense = bool(nouveaux_annee >= perdus_annee)\n"
+        "sum = nouveaux_annee + perdus_annee"
+    ),
+    8: SOL[f"{Q08}_reponse"]
+    .replace(
+        'rfm["F"] = pd.qcut(rfm["frequence"].rank(method="first"), 5, labels=[1, 2, 3, 4, 5])',
+        'rfm["F"] = pd.qcut(rfm["frequence"].rank(method="first", ascending=False), 5, '
+        "labels=[5, 4, 3, 2, 1])",
+    )
+    .replace(
+        'rfm["M"] = pd.qcut(rfm["montant"].rank(method="first"), 5, labels=[1, 2, 3, 4, 5])',
+        'rfm["M"] = pd.qcut(rfm["montant"].rank(method="first", ascending=False), 5, '
+        "labels=[5, 4, 3, 2, 1])",
+    ),
+    9: COHORT
+    + (
+        'retenus = set(cohorte) & set(transactions.loc[date_achat >= limite_perdu, "id_client"])\n'
+        "taux_retention = len(retenus) / len(cohorte) * 100\n"
+        "taux_churn = 100 - taux_retention\n"
+        "duree_vie = 1 / (taux_churn / 100)\n"
+        "max = duree_vie"
+    ),
+    10: (
+        'actions = {"suspect": "e", "prospect": "F ", "nouveau": "c", "actif": "A", '
+        '"dormant": "b", "perdu": "D"}'
+    ),
+}
+ROUNDED = {  # money to the euro, rates and years to one decimal, a provided table reordered
+    1: 'transactions = transactions.sort_values("montant", ascending=False)\n' + ACHATS,
+    6: (
+        'ca_par_statut = tableau["ca"].groupby(statut).sum()'
+        '.reindex(["nouveau", "actif", "dormant", "perdu"]).round(0)'
+    ),
+    9: COHORT
+    + (
+        'acheteurs_annee = transactions.loc[date_achat >= limite_perdu, "id_client"]\n'
+        "taux_retention = round(pd.Series(cohorte).isin(acheteurs_annee).mean() * 100, 1)\n"
+        "taux_churn = round(100 - taux_retention, 1)\n"
+        "duree_vie = round(100 / taux_churn, 1)"
+    ),
+}
+MISTAKES_A = {
+    4: ("effectifs = statut.value_counts()", "effectifs doit suivre l'ordre du cycle de vie"),
+    5: ("fig, ax = plt.subplots()\neffectifs.plot.barh(ax=ax)\nplt.show()", "barres verticales"),
+    8: (
+        SOL[f"{Q08}_reponse"].replace(
+            'rfm["F"] = pd.qcut(rfm["frequence"].rank(method="first"), 5, labels=[1, 2, 3, 4, 5])',
+            'rfm["F"] = pd.qcut(rfm["frequence"].rank(method="first"), 5, labels=[5, 4, 3, 2, 1])',
+        ),
+        "F = 5 doit aller aux clients qui achètent le plus souvent",
+    ),
+    10: (
+        'actions = {"suspect": "E", "prospect": "F", "nouveau": "C", "actif": "A", '
+        '"dormant": "D", "perdu": "B"}',
+        "L'action choisie ne convient pas pour 2 statut(s)",
+    ),
+}
+MISTAKES_B = {
+    6: (
+        'ca_par_statut = tableau["ca"].groupby(statut).sum()'
+        '.reindex(["actif", "nouveau", "dormant", "perdu"])',
+        "ca_par_statut doit suivre l'ordre nouveau, actif, dormant, perdu",
+    ),
+    7: (
+        'nouveaux_annee = int((achats["premier_achat"] >= limite_perdu).sum())\n'
+        'perdus_annee = int((achats["dernier_achat"] < limite_perdu).sum())\n'
+        "compense = nouveaux_annee >= perdus_annee",
+        "perdus_annee ne correspond pas à vos données",
+    ),
+    9: (
+        COHORT.replace("(date_achat >= limite_18m) & ", "")
+        + 'acheteurs_annee = transactions.loc[date_achat >= limite_perdu, "id_client"]\n'
+        "taux_retention = pd.Series(cohorte).isin(acheteurs_annee).mean() * 100\n"
+        "taux_churn = 100 - taux_retention\n"
+        "duree_vie = 100 / taux_churn",
+        "Le taux de rétention ne correspond pas à vos données",
+    ),
+}
+MORE_VARIANTS = {  # a second correct variant for the questions the rounded case does not touch
+    2: (
+        "date_ref = pd.to_datetime(DATE_REFERENCE)\n"
+        "limite_actif = date_ref - pd.offsets.DateOffset(months=6)\n"
+        "limite_perdu = date_ref - pd.offsets.DateOffset(years=1)"
+    ),
+    3: SOL[f"{Q03}_reponse"].replace(
+        'est_nouveau = a_achete & (tableau["premier_achat"] >= limite_actif)',
+        'est_nouveau = tableau["premier_achat"].ge(limite_actif)',
+    ),
+    4: (
+        "effectifs = pd.Series(pd.Categorical(statut, categories=STATUTS)).value_counts(sort=False)"
+    ),
+    5: "fig, ax = plt.subplots()\nax.bar(STATUTS, [effectifs[s] for s in STATUTS])\nplt.show()",
+    7: (
+        "nouveaux_annee = (achats.premier_achat >= limite_perdu).sum()\n"
+        'perdus_annee = (statut == "perdu").sum()\n'
+        "compense = nouveaux_annee >= perdus_annee"
+    ),
+    8: SOL[f"{Q08}_reponse"].replace(
+        'rfm["F"] = pd.qcut(rfm["frequence"].rank(method="first"), 5, labels=[1, 2, 3, 4, 5])'
+        ".astype(int)",
+        'rfm["F"] = pd.qcut(rfm["frequence"].rank(method="first"), q=[0, 0.2, 0.4, 0.6, 0.8, 1], '
+        "labels=False) + 1",
+    ),
+    10: 'actions = dict(suspect="E", prospect="F", nouveau="C", actif="A", dormant="B", perdu="D")',
+}
+CASES = {
+    "variantes": MORE_VARIANTS,
+    "idiomes": OTHER_IDIOMS,
+    "arrondis": ROUNDED,
+    "erreurs-a": {k: code for k, (code, _) in MISTAKES_A.items()},
+    "erreurs-b": {k: code for k, (code, _) in MISTAKES_B.items()},
+}
+
+
+@pytest.fixture(scope="module")
+def batch():
+    c = course(TD)
+    submissions = {
+        f"{case}.{sid}": c.submission(
+            replace={f"{Q[q]}_reponse": code for q, code in answers.items()}
+        )
+        for case, answers in CASES.items()
+        for sid in IDS
+    }
+    return grade_all(TD, submissions)
+
+
+def test_variants_really_differ_from_the_solution():
+    for q in (3, 8):
+        assert OTHER_IDIOMS[q] != SOL[f"{Q[q]}_reponse"]
+        assert MORE_VARIANTS[q] != SOL[f"{Q[q]}_reponse"]
+    assert MISTAKES_A[8][0] != SOL[f"{Q08}_reponse"]
+
+
+@pytest.mark.parametrize("case", ["idiomes", "arrondis", "variantes"])
+@pytest.mark.parametrize("sid", IDS)
+def test_correct_variants_score_full_marks(batch, case, sid):
+    graded = batch[f"{case}.{sid}"]
+    assert graded.score == graded.max_score, {g: s for g, s in graded.grades.items() if s[0] < s[1]}
+
+
+@pytest.mark.parametrize("case", ["erreurs-a", "erreurs-b"])
+@pytest.mark.parametrize("sid", IDS)
+def test_classic_mistakes_lose_exactly_their_points_with_their_hint(batch, case, sid):
+    mistakes = MISTAKES_A if case == "erreurs-a" else MISTAKES_B
+    graded = batch[f"{case}.{sid}"]
+    assert_only_lost(graded, *(Q[q] for q in mistakes))
+    for q, (_, hint) in mistakes.items():
+        assert hint in graded.output(Q[q]), (Q[q], graded.output(Q[q])[-400:])

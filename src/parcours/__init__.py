@@ -9,7 +9,14 @@ from __future__ import annotations
 from parcours.scenario import REFERENCE_DATE as DATE_REFERENCE
 
 __version__ = "0.1.0"
-__all__ = ["DATE_REFERENCE", "charger", "charger_tout", "etudiant_courant", "__version__"]
+__all__ = [
+    "DATE_REFERENCE",
+    "charger",
+    "charger_tout",
+    "etudiant_courant",
+    "presentation",
+    "__version__",
+]
 
 
 def etudiant_courant() -> str:
@@ -24,4 +31,10 @@ def __getattr__(name: str):
         from parcours import data
 
         return getattr(data, name)
+    if name == "presentation":
+        from parcours.presentation import presentation
+
+        # Importing the submodule bound its name here: the function wins, as the TDs call it.
+        globals()["presentation"] = presentation
+        return presentation
     raise AttributeError(f"module 'parcours' has no attribute {name!r}")

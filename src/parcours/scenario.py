@@ -135,7 +135,19 @@ COMPLAINT_MOTIVES = (
 )
 COMPLAINT_CHANNELS = ("téléphone", "email", "magasin", "réseaux sociaux", "chat", "courrier")
 
-FUNNEL_STAGES = ("besoin", "recherche", "comparaison", "décision", "achat", "post-achat")
+# Steps of the online funnel, named after what they measure (REFERENCE.md §2.7). The buying
+# decision process of the B2C model is STAGES above.
+FUNNEL_STAGES = (
+    "visite",
+    "fiche produit",
+    "panier",
+    "commande commencée",
+    "commande payée",
+    "avis",
+)
+# Steps where the planted leak of a variant may sit: never the first nor the last one, so that the
+# stage with the fewest visits is never the leakiest (TD2 Q3).
+FUNNEL_LEAK_CANDIDATES = ("panier", "commande commencée")
 FUNNEL_SOURCES = ("moteur de recherche", "réseaux sociaux", "email", "accès direct", "publicité")
 DEVICES = ("ordinateur", "mobile", "tablette")
 

@@ -149,7 +149,12 @@ def make_plan(student: str, secret: str, size: float = 1.0) -> Plan:
         weak_channel=sc.SURVEYED_CHANNELS[rng.integers(len(sc.SURVEYED_CHANNELS))],
         gap_attribute=sc.ATTRIBUTES[rng.integers(len(sc.ATTRIBUTES))],
         dominant_motive=sc.COMPLAINT_MOTIVES[rng.integers(len(sc.COMPLAINT_MOTIVES))],
-        leaky_step=int(rng.integers(1, len(sc.FUNNEL_STAGES))),
+        # Same draw as before the funnel was recalibrated, mapped onto the leak candidates.
+        leaky_step=sc.FUNNEL_STAGES.index(
+            sc.FUNNEL_LEAK_CANDIDATES[
+                int(rng.integers(1, len(sc.FUNNEL_STAGES))) % len(sc.FUNNEL_LEAK_CANDIDATES)
+            ]
+        ),
         nps_shift=float(rng.uniform(-0.15, 0.3)),
         win_met=float(rng.uniform(0.45, 0.62)),
         win_not_met=float(rng.uniform(0.12, 0.26)),

@@ -306,9 +306,9 @@ _register(
         "entonnoir",
         "Entonnoir d'achat en ligne",
         "Les visites du site et de l'application, avec l'étape la plus avancée atteinte dans "
-        "l'entonnoir : besoin (visite), recherche (fiche produit vue), comparaison (comparateur "
-        "ou panier), décision (commande commencée), achat (commande payée), post-achat (avis ou "
-        "nouvelle visite dans les 30 jours).",
+        "l'entonnoir : visite (toute visite), fiche produit (au moins une fiche produit vue), "
+        "panier (au moins un article ajouté au panier), commande commencée (passage en caisse), "
+        "commande payée (achat), avis (avis déposé après l'achat).",
         "une ligne par visite",
         (
             _id("id_session", "Identifiant de la visite (S suivi de chiffres)"),

@@ -67,6 +67,38 @@ _VERBATIM_ARRAY = np.array(
 )
 
 
+# TD3 Q11 tells every student « plus de trois clients sur quatre sont satisfaits, et pourtant notre
+# NPS est proche de zéro »: each variant's answered CSAT and NPS must make it true.
+CSAT_MIN = 76.0
+NPS_MAX_ABS = 12.0
+
+
+def _scores(
+    z: np.ndarray, csat_noise: np.ndarray, answer_draw: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    nps = np.clip(np.round(7.7 + 1.7 * z), 0, 10)
+    csat = 1 + np.searchsorted(np.array([-2.3, -1.75, -1.3, 0.6]), z + csat_noise)
+    # Non-response bias: the delighted and the angry answer more often.
+    answered = answer_draw < np.clip(0.13 + 0.09 * np.abs(z), 0.05, 0.6)
+    return nps, csat, answered
+
+
+def _calibrated_shift(
+    shift: float, base: np.ndarray, csat_noise: np.ndarray, answer_draw: np.ndarray
+) -> float:
+    """The satisfaction shift nearest the plan's that keeps CSAT > 75 % and the NPS near zero."""
+    for step in range(61):
+        for candidate in (shift + 0.01 * step, shift - 0.01 * step):
+            nps, csat, answered = _scores(candidate + base, csat_noise, answer_draw)
+            if not answered.any():
+                continue
+            csat_pct = (csat[answered] >= 4).mean() * 100
+            nps_val = ((nps[answered] >= 9).mean() - (nps[answered] <= 6).mean()) * 100
+            if csat_pct > CSAT_MIN and abs(nps_val) <= NPS_MAX_ABS:
+                return candidate
+    return shift
+
+
 def survey_frame(plan: Plan, port: Portfolio, student: str, secret: str) -> pd.DataFrame:
     rng = rng_for(student, secret, "enquete")
     buyers = port.buyers
@@ -89,19 +121,13 @@ def survey_frame(plan: Plan, port: Portfolio, student: str, secret: str) -> pd.D
     n = len(invited)
 
     weak = sc.SURVEYED_CHANNELS.index(plan.weak_channel)
-    z = (
-        plan.nps_shift
-        + STAGE_EFFECT[stage]
-        + WEAK_CHANNEL_EFFECT * (channel == weak)
-        + rng.normal(0.0, 1.0, n)
-    )
-    nps = np.clip(np.round(7.7 + 1.7 * z), 0, 10)
-    csat_latent = z + rng.normal(0.0, 0.55, n)
-    csat = 1 + np.searchsorted(np.array([-2.3, -1.75, -1.3, 0.6]), csat_latent)
-    ces = np.clip(np.round(5.3 + 0.9 * z + rng.normal(0.0, 0.9, n)), 1, 7)
-    # Non-response bias: the delighted and the angry answer more often.
-    p_answer = np.clip(0.13 + 0.09 * np.abs(z), 0.05, 0.6)
-    answered = rng.random(n) < p_answer
+    base = STAGE_EFFECT[stage] + WEAK_CHANNEL_EFFECT * (channel == weak) + rng.normal(0.0, 1.0, n)
+    csat_noise = rng.normal(0.0, 0.55, n)
+    ces_noise = rng.normal(0.0, 0.9, n)
+    answer_draw = rng.random(n)
+    z = _calibrated_shift(plan.nps_shift, base, csat_noise, answer_draw) + base
+    nps, csat, answered = _scores(z, csat_noise, answer_draw)
+    ces = np.clip(np.round(5.3 + 0.9 * z + ces_noise), 1, 7)
 
     expectation = np.clip(
         np.round(EXPECTATION + rng.normal(0.0, 0.8, (n, len(sc.ATTRIBUTES)))), 1, 7

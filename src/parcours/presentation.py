@@ -1,0 +1,26 @@
+"""The identity line a TD's setup cell prints: whose data the notebook loaded.
+
+Its first line is exactly ``Données de l'étudiant·e « <id> ».``: the grader reads the id between
+the French quotes to flag a notebook run on another student's data. For the demo id a second line
+says these are the demo data and how a student sets their own id.
+"""
+
+from __future__ import annotations
+
+from parcours.identity import DEMO_STUDENT, current_student
+
+DEMO_WARNING = (
+    "Attention : ce sont les données de démonstration, pas les vôtres. Sur le JupyterHub du cours, "
+    "votre identifiant est reconnu tout seul ; ailleurs, écrivez-le une fois dans un fichier "
+    'parcours.toml (ligne etudiant = "votre.identifiant") placé dans le dossier du TD ou un '
+    "dossier parent, puis relancez le notebook."
+)
+
+
+def presentation(etudiant: str | None = None) -> str:
+    """Le texte qui dit de quel·le étudiant·e le notebook a chargé les données."""
+    student = current_student() if etudiant is None else str(etudiant)
+    line = f"Données de l'étudiant·e « {student} »."
+    if student == DEMO_STUDENT:
+        return f"{line}\n{DEMO_WARNING}"
+    return line
