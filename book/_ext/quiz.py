@@ -86,7 +86,7 @@ def render(label: str, number: int, question: str, options: list[Option]) -> str
         + "</fieldset>"
         f'<p class="qcm-retour" id="{label}-retour" role="status" aria-live="polite"></p>'
         f'<details class="qcm-solution"><summary>Voir la réponse</summary>'
-        f"<p><strong>{inline_html(good.text)}</strong> — {inline_html(good.feedback)}</p>"
+        f'<p><span class="qcm-bonne">{inline_html(good.text)}</span> — {inline_html(good.feedback)}</p>'
         "</details></div>"
     )
 

@@ -330,10 +330,26 @@ def workbook(path: Path, wmap: WorkedMap | None = None, *, columns: int = 8) -> 
         ws.insert_rows(1)
         ws.cell(row=1, column=1, value=f"{wmap.persona} : {wmap.portrait}")
     wb.properties.created = FIXED_TIME
-    wb.properties.modified = FIXED_TIME
     wb.properties.creator = "Parcours"
     wb.save(path)
+    _freeze_zip(path)
     return path
+
+
+def _freeze_zip(path: Path) -> None:
+    """Rewrite an .xlsx with fixed entry dates and modification time (same bytes every build)."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as src:
+        entries = [(info, src.read(info.filename)) for info in src.infolist()]
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info, data in entries:
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, data)
+            out.writestr(zipfile.ZipInfo(info.filename, FIXED_TIME.timetuple()[:6]), data,
+                         compress_type=zipfile.ZIP_DEFLATED)
 
 
 KIT_FILES = {
