@@ -112,14 +112,20 @@ def test_no_curly_double_quote_inside_a_word(site, name):
     soup = _soup(site / f"{name}.html")
     texts = [_visible_text(soup)]
     texts += [str(el.get(a)) for el in soup.find_all(True) for a in ("alt", "title") if el.get(a)]
-    found = [m.string[max(0, m.start() - 15) : m.end() + 15] for t in texts for m in BROKEN_QUOTE.finditer(t)]
+    found = [
+        m.string[max(0, m.start() - 15) : m.end() + 15]
+        for t in texts
+        for m in BROKEN_QUOTE.finditer(t)
+    ]
     assert not found, f"{name} : guillemet au lieu d'une apostrophe dans {found}"
 
 
 def test_apostrophes_are_typographic_in_prose(site):
     text = _visible_text(_article(site, "book/ch1_experience_client"), " ")
     assert "L\u2019expérience client" in text
-    assert not re.search(r"\b[ldjnsc]'[a-zéèêàâîôû]", text, flags=re.I), "apostrophe droite en prose"
+    assert not re.search(r"\b[ldjnsc]'[a-zéèêàâîôû]", text, flags=re.I), (
+        "apostrophe droite en prose"
+    )
 
 
 # --- nothing copied from the seed documents -------------------------------------------------------
@@ -145,13 +151,18 @@ def _seed_runs() -> frozenset[str]:
 
 
 def _sources() -> list[tuple[str, str]]:
-    found = [(str(p.relative_to(ROOT)), p.read_text(encoding="utf-8")) for p in sorted((ROOT / "book").rglob("*.md"))]
+    found = [
+        (str(p.relative_to(ROOT)), p.read_text(encoding="utf-8"))
+        for p in sorted((ROOT / "book").rglob("*.md"))
+    ]
     for folder in ("solutions", "exercises"):
         for path in sorted((ROOT / folder).rglob("*.ipynb")):
             if ".ipynb_checkpoints" in path.parts:
                 continue
             cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-            markdown = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+            markdown = "\n".join(
+                "".join(c["source"]) for c in cells if c["cell_type"] == "markdown"
+            )
             found.append((str(path.relative_to(ROOT)), markdown))
     return found
 
@@ -170,7 +181,9 @@ def test_no_run_of_eight_words_copied_from_the_seeds():
     copied, fixed = {}, []
     for name, text in _sources():
         runs = _runs(_words(text)) & seeds
-        known = KNOWN_NOTEBOOK_RUNS.get(Path(name).name, set()) if name.endswith(".ipynb") else set()
+        known = (
+            KNOWN_NOTEBOOK_RUNS.get(Path(name).name, set()) if name.endswith(".ipynb") else set()
+        )
         if runs - known:
             copied[name] = sorted(runs - known)
         if known - runs:
@@ -219,7 +232,9 @@ def test_chapter_has_six_clickable_multiple_choice_questions(site, chapter):
         assert fieldset and fieldset.find("legend").get_text(strip=True), "question sans énoncé"
         radios = fieldset.select("input[type=radio]")
         assert len(radios) >= 3
-        assert len({r["name"] for r in radios}) == 1, "les réponses d'une question forment un groupe"
+        assert len({r["name"] for r in radios}) == 1, (
+            "les réponses d'une question forment un groupe"
+        )
         assert sum(r["data-correct"] == "oui" for r in radios) == 1, "une seule bonne réponse"
         for radio in radios:
             label = quiz.find("label", attrs={"for": radio["id"]})
@@ -310,11 +325,17 @@ def test_journey_map_kit_is_downloadable_and_complete(site):
     from parcours import journey_map as jm
 
     article = _article(site, "book/annexe_carte_parcours")
-    hrefs = {Path(unquote(a["href"])).name: a["href"] for a in article.find_all("a", href=True) if "_downloads/" in a["href"]}
+    hrefs = {
+        Path(unquote(a["href"])).name: a["href"]
+        for a in article.find_all("a", href=True)
+        if "_downloads/" in a["href"]
+    }
     assert set(jm.KIT_FILES.values()) <= set(hrefs), hrefs
     base = site / "book"
     pdf = (base / unquote(hrefs[jm.KIT_FILES["blank_pdf"]])).resolve().read_bytes()
-    assert pdf.startswith(b"%PDF") and b"/MediaBox [ 0 0 1190" in pdf, "le gabarit est un PDF A3 paysage"
+    assert pdf.startswith(b"%PDF") and b"/MediaBox [ 0 0 1190" in pdf, (
+        "le gabarit est un PDF A3 paysage"
+    )
     book = load_workbook((base / unquote(hrefs[jm.KIT_FILES["workbook"]])).resolve())
     assert book.sheetnames == ["Mode d'emploi", "Carte vierge", "Exemple Camille"]
     blank = [row[0].value for row in book["Carte vierge"].iter_rows()]
@@ -340,7 +361,11 @@ def test_worked_map_follows_the_demo_journey():
         low = col["score"] <= jm.LOW_SCORE
         assert (col["Irritants"] != "—") == low
         assert col["Pensées"].startswith("«")
-    surveyed = [c["Étape"] for c in wmap.columns if c["Enquête à placer"] not in (jm.NO_SURVEY, "(plus loin dans l'étape)")]
+    surveyed = [
+        c["Étape"]
+        for c in wmap.columns
+        if c["Enquête à placer"] not in (jm.NO_SURVEY, "(plus loin dans l'étape)")
+    ]
     assert len(surveyed) == len(set(surveyed)), "une enquête par étape au plus"
 
 
@@ -350,7 +375,9 @@ def test_kit_is_reproducible(tmp_path):
     first = jm.build_kit(tmp_path / "a")
     second = jm.build_kit(tmp_path / "b")
     for key in first:
-        assert first[key].read_bytes() == second[key].read_bytes(), f"{key} change d'une construction à l'autre"
+        assert first[key].read_bytes() == second[key].read_bytes(), (
+            f"{key} change d'une construction à l'autre"
+        )
 
 
 def test_kit_refuses_an_unknown_persona():
@@ -359,4 +386,99 @@ def test_kit_refuses_an_unknown_persona():
     from parcours import journey_map as jm
 
     with pytest.raises(ValueError, match="aucun parcours"):
-        jm.worked_map(pd.DataFrame({"persona": ["Camille"], "id_parcours": ["P1"], "etape": ["achat"]}), "Zoé")
+        jm.worked_map(
+            pd.DataFrame({"persona": ["Camille"], "id_parcours": ["P1"], "etape": ["achat"]}), "Zoé"
+        )
+
+
+# --- the quizzes in a real browser -------------------------------------------------------------
+
+
+def _chromium() -> str | None:
+    import shutil
+
+    return (
+        shutil.which("chromium")
+        or shutil.which("chromium-browser")
+        or shutil.which("google-chrome")
+    )
+
+
+def test_clicking_an_answer_gives_french_feedback_at_once(site, tmp_path):
+    """Open a chapter in headless Chromium (DevTools protocol), click answers, read the live region."""
+    import subprocess
+    import time
+    import urllib.request
+
+    websocket = pytest.importorskip("websocket")
+    browser = _chromium()
+    if browser is None:
+        pytest.skip(
+            "Chromium absent : le comportement des quiz n'est pas vérifié dans un navigateur"
+        )
+    profile = tmp_path / "profil"
+    proc = subprocess.Popen(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--remote-debugging-port=0",
+            f"--user-data-dir={profile}",
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        port_file = profile / "DevToolsActivePort"
+        for _ in range(100):
+            if port_file.exists() and port_file.read_text().strip():
+                break
+            time.sleep(0.1)
+        port = port_file.read_text().split()[0]
+        tabs = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json", timeout=10))
+        ws = websocket.create_connection(
+            next(t for t in tabs if t["type"] == "page")["webSocketDebuggerUrl"], timeout=20
+        )
+        counter = iter(range(1, 10_000))
+
+        def call(method, **params):
+            ident = next(counter)
+            ws.send(json.dumps({"id": ident, "method": method, "params": params}))
+            while True:
+                reply = json.loads(ws.recv())
+                if reply.get("id") == ident:
+                    return reply.get("result", {})
+
+        def js(expression):
+            return call("Runtime.evaluate", expression=expression, returnByValue=True)[
+                "result"
+            ].get("value")
+
+        call("Page.enable")
+        call("Page.navigate", url=(site / "book" / "ch3_satisfaction.html").as_uri())
+        for _ in range(100):
+            if js("document.readyState") == "complete" and js(
+                "document.querySelectorAll('.qcm-actif').length"
+            ):
+                break
+            time.sleep(0.1)
+        assert js("document.querySelectorAll('.qcm-actif').length") >= 6, (
+            "le script des quiz ne s'est pas lancé"
+        )
+        retour = "document.getElementById('ch3_satisfaction_qcm1-retour').textContent"
+        assert js(retour) == "", "aucun retour avant de répondre"
+        js("document.querySelector('#ch3_satisfaction_qcm1 input[data-correct=non]').click()")
+        wrong = js(retour)
+        assert wrong.startswith("Pas tout à fait.") and len(wrong) > 30
+        js("document.querySelector('#ch3_satisfaction_qcm1 input[data-correct=oui]').click()")
+        assert js(retour).startswith("Bonne réponse.")
+        assert (
+            js("getComputedStyle(document.querySelector('#ch3_satisfaction_qcm1 details')).display")
+            == "none"
+        )
+        ws.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -11,7 +11,8 @@
     });
     input.closest(".qcm-option").classList.add(ok ? "qcm-juste" : "qcm-faux");
     out.className = "qcm-retour " + (ok ? "qcm-retour-juste" : "qcm-retour-faux");
-    out.textContent = (ok ? "Bonne réponse. " : "Pas tout à fait. ") + input.getAttribute("data-retour");
+    var why = input.getAttribute("data-retour").replace(/^(Oui|Non)\s*:\s*/, "");
+    out.textContent = (ok ? "Bonne réponse. " : "Pas tout à fait. ") + why;
   }
   function init() {
     document.querySelectorAll(".qcm").forEach(function (box) {

@@ -193,7 +193,9 @@ def _emotion_axis(ax, xs, bounds):
 
 
 def _save_pdf(fig, path: Path) -> None:
-    fig.savefig(path, format="pdf", metadata={"CreationDate": None, "Creator": None, "Producer": None})
+    fig.savefig(
+        path, format="pdf", metadata={"CreationDate": None, "Creator": None, "Producer": None}
+    )
 
 
 def blank_pdf(path: Path, *, columns: int = 8) -> Path:
@@ -217,8 +219,15 @@ def blank_pdf(path: Path, *, columns: int = 8) -> Path:
     for label, span in phases:
         if span <= 0:
             continue
-        ax.text((xs[start] + xs[start + span]) / 2, (y0 + y1) / 2, label, ha="center",
-                va="center", fontsize=10, style="italic")
+        ax.text(
+            (xs[start] + xs[start + span]) / 2,
+            (y0 + y1) / 2,
+            label,
+            ha="center",
+            va="center",
+            fontsize=10,
+            style="italic",
+        )
         if start:
             ax.plot([xs[start]] * 2, [2, y1], color="#1f4e79", lw=2)
         start += span
@@ -348,8 +357,11 @@ def _freeze_zip(path: Path) -> None:
         for info, data in entries:
             if info.filename == "docProps/core.xml":
                 data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, data)
-            out.writestr(zipfile.ZipInfo(info.filename, FIXED_TIME.timetuple()[:6]), data,
-                         compress_type=zipfile.ZIP_DEFLATED)
+            out.writestr(
+                zipfile.ZipInfo(info.filename, FIXED_TIME.timetuple()[:6]),
+                data,
+                compress_type=zipfile.ZIP_DEFLATED,
+            )
 
 
 KIT_FILES = {
