@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
-
 from typographie import typographic
 
 OPTION = re.compile(r"^-\s*\[(?P<mark>[ xX])\]\s*(?P<text>.+?)\s*\|\s*(?P<feedback>.+)$")
