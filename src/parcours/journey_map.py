@@ -21,7 +21,7 @@ FIXED_TIME = dt.datetime(2026, 6, 30)
 # The rows of a journey map, top to bottom, with what to write in each.
 ROWS = (
     ("Phase", "avant, pendant ou après l'achat"),
-    ("Étape", "grande étape du parcours (besoin, recherche, comparaison…)"),
+    ("Étape", "grande étape du parcours"),
     ("Actions du client", "ce que fait le persona, avec un verbe (« lit les avis »)"),
     ("Canal et point de contact", "canal utilisé ; point de contact = étape × canal"),
     ("Pensées", "ce que le persona se dit, ses questions, ses attentes"),
@@ -161,14 +161,14 @@ def _grid(fig, n_cols: int, header: str, subtitle: str):
     ax.axis("off")
     ax.text(0, 98.5, header, fontsize=20, weight="bold", va="top", color="#1f4e79")
     ax.text(0, 95.2, subtitle, fontsize=11, va="top", color="#333333")
-    left, top, bottom = 14.0, 90.0, 2.0
-    heights = (3.5, 4.5, 10, 10, 12, 20, 10, 10, 10)
+    left, top, bottom, right = 14.0, 90.0, 2.0, 99.7
+    heights = (4, 6, 10, 10, 12, 20, 10, 10, 10)
     scale = (top - bottom) / sum(heights)
     bounds, y = [], top
     for h in heights:
         bounds.append((y - h * scale, y))
         y -= h * scale
-    width = (100 - left) / n_cols
+    width = (right - left) / n_cols
     xs = [left + i * width for i in range(n_cols + 1)]
     for (name, hint), (y0, y1) in zip(ROWS, bounds, strict=True):
         ax.add_patch(
@@ -176,8 +176,8 @@ def _grid(fig, n_cols: int, header: str, subtitle: str):
         )
         ax.text(0.6, y1 - 0.6, name, fontsize=11, weight="bold", va="top")
         ax.text(0.6, y1 - 2.6, _wrap(hint, 32), fontsize=7, va="top", color="#444444")
-        ax.plot([left, 100], [y0, y0], color="#1f4e79", lw=0.8)
-    ax.plot([left, 100], [top, top], color="#1f4e79", lw=0.8)
+        ax.plot([left, right], [y0, y0], color="#1f4e79", lw=0.8)
+    ax.plot([left, right], [top, top], color="#1f4e79", lw=0.8)
     for x in xs:
         ax.plot([x, x], [bottom, top], color="#1f4e79", lw=0.6)
     return ax, xs, bounds
