@@ -151,3 +151,11 @@ def test_verification_and_presentation_keep_import_parcours_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_numpy_bool_is_a_boolean_and_not_a_number():
+    v.est_booleen(np.int64(5) >= np.int64(3), nom="compense")
+    with fails("True ou False"):
+        v.est_booleen(1, nom="compense")
+    with fails("pas True ou False"):
+        v.verifier_nombre(np.bool_(True), 1.0, nom="x", genre="effectif", message="faux")

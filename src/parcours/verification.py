@@ -105,7 +105,7 @@ def nombre(valeur: Any, *, nom: str) -> float:
             )
     if hasattr(valeur, "item") and not hasattr(valeur, "__len__"):
         valeur = valeur.item()
-    if isinstance(valeur, bool) or type(valeur).__name__ == "bool_":
+    if isinstance(valeur, bool) or type(valeur).__name__ in ("bool_", "bool"):
         _fail(f"{nom} vaut {valeur} : un nombre était attendu, pas True ou False.")
     if hasattr(valeur, "total_seconds"):  # a Timedelta where days are expected
         _fail(f"{nom} est une durée : donnez un nombre de jours (.days ou .dt.days).")
@@ -173,7 +173,7 @@ def est_fonction(valeur: Any, *, nom: str, conseil: str = "") -> None:
 
 def est_booleen(valeur: Any, *, nom: str) -> None:
     """The answer is True or False (a numpy bool too)."""
-    if not (isinstance(valeur, bool) or type(valeur).__name__ == "bool_"):
+    if not (isinstance(valeur, bool) or type(valeur).__name__ in ("bool_", "bool")):
         _fail(f"{nom} doit valoir True ou False, pas {valeur!r}.")
 
 
