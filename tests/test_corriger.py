@@ -23,7 +23,7 @@ from parcours.checks import free_names
 from parcours.cli import main
 from parcours.sandbox import Limits, sandbox_available
 
-pytestmark = pytest.mark.xdist_group("corriger")
+pytestmark = pytest.mark.xdist_group("corriger_classe")
 
 LIMITS = Limits(cell_timeout_s=30, wall_timeout_s=180)
 EXPECTED = {"ana.plein": FULL, "ben.plein": FULL, "chloe.vide": 0.0, "dan.csat": FULL - 1}

@@ -279,7 +279,9 @@ def test_deleted_answer_cell_scores_zero_with_a_reason(corpus):
 
 def test_rebinding_builtins_numpy_pandas_charger_and_hooks_scores_nothing(corpus):
     assert _res(corpus, "triche.vide").score == 0
-    assert _res(corpus, "triche.honnete").score == FULL
+    # The rebound abs also runs inside the student's own matplotlib code, so their chart is
+    # really broken in their kernel: that item is lost; every other honest answer counts.
+    _lost(_res(corpus, "triche.honnete"), "td03_q06_graphique")
 
 
 def test_sandbox_hides_files_network_and_gradebook(corpus):
