@@ -1,4 +1,4 @@
-"""Test helper: grade a TD through nbgrader's own API, as ``parcours corriger`` would.
+"""Test helper: grade a TD through nbgrader's own API and through ``parcours corriger``.
 
 ``grade_td("td03_satisfaction")`` scores the solution; ``replace={answer_grade_id: code}`` puts a
 typical mistake in one answer cell; ``blank=True`` submits the released notebook untouched. Each
@@ -41,17 +41,18 @@ def assert_only_lost(graded: Graded, *grade_ids: str) -> None:
 
 
 def grade_all(td: str, submissions: dict) -> dict[str, Graded]:
-    """Grade ``{student: notebook}`` in one ``nbgrader autograde`` run of the TD's course.
+    """Grade ``{student: notebook}`` in one ``parcours corriger`` batch of the TD's course.
 
-    Each notebook is graded against its own student's data (the course's Execute step sets the
-    author's id). Earlier submissions of the course are cleared first.
+    The batch is the teacher's: sandboxed kernels, two workers, checks in the grader's process,
+    each notebook graded on its own author's data. Earlier submissions of the course are cleared
+    first.
     """
     import shutil
 
     import nbformat
-    from nbgrader.api import Gradebook
 
-    from parcours.grading import _check, _env
+    from parcours.batch import grade_batch
+    from parcours.grading import _env
 
     c = course(td)
     for folder in ("submitted", "autograded"):
@@ -60,26 +61,21 @@ def grade_all(td: str, submissions: dict) -> dict[str, Graded]:
         folder = c.root / "submitted" / student / td
         folder.mkdir(parents=True)
         nbformat.write(notebook, folder / f"{td}.ipynb")
-    results: dict[str, Graded] = {}
     with _env():
-        _check(c.api.autograde(td, "*", force=True, create=True), f"correction de {td}")
-        with Gradebook(c.api.coursedir.db_url) as gb:
-            for student in submissions:
-                graded_nb = nbformat.read(
-                    c.root / "autograded" / student / td / f"{td}.ipynb", as_version=4
-                )
-                sub = gb.find_submission_notebook(td, td, student)
-                grades = {
-                    g.name: (float(g.auto_score or 0.0), float(g.max_score))
-                    for g in sub.grades
-                    if g.cell_type == "code"
-                }
-                results[student] = Graded(
-                    score=sum(s for s, _ in grades.values()),
-                    max_score=sum(m for _, m in grades.values()),
-                    grades=grades,
-                    notebook=graded_nb,
-                )
+        batch = grade_batch(td, root=c.root, workers=2, force=True)
+    results: dict[str, Graded] = {}
+    for student in submissions:
+        outcome = batch.results[student]
+        assert outcome.echec is None, (student, outcome.echec)
+        grades = {gid: (q.points, q.max) for gid, q in outcome.questions.items()}
+        results[student] = Graded(
+            score=outcome.score,
+            max_score=outcome.max_score,
+            grades=grades,
+            notebook=nbformat.read(
+                c.root / "autograded" / student / td / f"{td}.ipynb", as_version=4
+            ),
+        )
     return results
 
 

@@ -40,20 +40,6 @@ CHAPTERS = (
     "ch4_fideliser_portefeuille",
 )
 
-# Copied runs already present in notebooks owned by another branch (reported to the integrator,
-# to be removed from this list once the notebooks are rewritten): any other run fails the test.
-KNOWN_NOTEBOOK_RUNS = {
-    "td01_experience_client.ipynb": {
-        "un personnage fictif qui represente un type de",
-        "personnage fictif qui represente un type de clients",
-        "outil de management collaboratif outil de strategie marketing",
-        "de management collaboratif outil de strategie marketing outil",
-        "management collaboratif outil de strategie marketing outil d",
-        "collaboratif outil de strategie marketing outil d innovation",
-        "outil de strategie marketing outil d innovation strategique",
-    },
-}
-
 
 def _toc_pages() -> list[str]:
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
@@ -180,8 +166,6 @@ def test_no_run_of_eight_words_copied_from_the_seeds():
     copied = {}
     for name, text in _sources():
         runs = _runs(_words(text)) & seeds
-        if name.endswith(".ipynb"):
-            runs -= KNOWN_NOTEBOOK_RUNS.get(Path(name).name, set())
         if runs:
             copied[name] = sorted(runs)
     assert not copied, f"phrases recopiées des documents sources (8 mots de suite) : {copied}"
