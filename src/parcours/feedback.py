@@ -71,11 +71,11 @@ def safe_message(message: str, allowed: set[str], *, ename: str = "AssertionErro
 def cell_sources(course, td: str) -> dict[str, str]:
     """Source of each grade cell as saved by nbgrader at release (hidden tests included)."""
     with course.gradebook() as gb:
-        from nbgrader.api import Assignment, GradeCell, Notebook
+        from nbgrader.api import Assignment, Notebook, SourceCell
 
         rows = (
-            gb.db.query(GradeCell.name, GradeCell.source)
-            .join(Notebook, GradeCell.notebook_id == Notebook.id)
+            gb.db.query(SourceCell.name, SourceCell.source)
+            .join(Notebook, SourceCell.notebook_id == Notebook.id)
             .join(Assignment, Notebook.assignment_id == Assignment.id)
             .filter(Assignment.name == td)
             .all()
@@ -116,13 +116,25 @@ def notebook_errors(path: Path) -> dict[str, tuple[str, str]]:
     except (OSError, ValueError):
         return {}
     found = {}
+    unanswered = False  # the answer cell before this test still raises NotImplementedError
     for cell in nb.get("cells", []):
         meta = cell.get("metadata", {}).get("nbgrader", {})
-        if not meta.get("grade") or cell.get("cell_type") != "code":
+        if cell.get("cell_type") != "code":
             continue
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "error":
-                found[meta.get("grade_id")] = (out.get("ename", ""), out.get("evalue", ""))
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if meta.get("solution"):
+            unanswered = any(o.get("ename") == "NotImplementedError" for o in errors)
+            continue
+        if not meta.get("grade"):
+            continue
+        if unanswered:
+            found[meta.get("grade_id")] = ("NotImplementedError", "")
+        elif errors:
+            found[meta.get("grade_id")] = (
+                errors[-1].get("ename", ""),
+                errors[-1].get("evalue", ""),
+            )
+        unanswered = False
     return found
 
 
@@ -176,6 +188,8 @@ def render(
         if ctype == "markdown":
             if q.needs_manual:
                 msg = "Réponse rédigée : en attente de la note de l'enseignant."
+            elif not q.by_teacher and q.score == 0:
+                msg = "Question non traitée : la réponse est restée vide."
             else:
                 msg = "Réponse rédigée, notée par l'enseignant."
         elif q.score >= q.max_score:

@@ -46,7 +46,8 @@ class ClassReport:
 
 
 def _read_nb(course, sid: str, td: str) -> dict | None:
-    for folder in (course.autograded(sid, td), course.submitted(sid, td)):
+    # The submitted copy: its outputs are the student's own run (grading re-runs the cells).
+    for folder in (course.submitted(sid, td), course.autograded(sid, td)):
         path = folder / f"{td}.ipynb"
         if path.is_file():
             try:
@@ -255,8 +256,9 @@ def _pct(v) -> str:
     return "—" if v is None else f"{v * 100:.0f} %"
 
 
-def render(rep: ClassReport) -> str:
+def render(rep: ClassReport, names: dict[str, str] | None = None) -> str:
     esc = html.escape
+    names = names or {}
     values = list(rep.grades.values())
     hist, bars = charts(rep)
     n = len(values)
@@ -345,15 +347,17 @@ variables et mise en page neutralisés ; le code du sujet et les formulations co
 10 % de la classe sont ignorés. Une similarité élevée invite à regarder les deux copies : ce n'est
 pas une preuve.</p>
 {table("<th>Étudiant·e</th><th>Étudiant·e</th><th class='num'>Similarité</th><th class='num'>Empreintes communes</th><th>Cellules partagées</th>", copy_rows, "Aucune paire de copies très proches.")}</section>
-<section><h2>Absents</h2><p>{esc(", ".join(rep.absent)) or "Aucun."}</p></section>
+<section><h2>Absents</h2><p>{esc(", ".join(f"{names.get(a, a)} ({a})" for a in rep.absent)) or "Aucun."}</p></section>
 </main></body></html>
 """
 
 
 def write_report(course, td: str, *, output: Path | None = None, scale: float = 20.0) -> Path:
+    from parcours.classlist import class_list
     from parcours.collect import _write_atomic
 
     rep = build(course, td, scale=scale, template=release_template(course, td))
+    names = {s.id: s.full_name for s in class_list(course)}
     target = Path(output) if output else course.root / "rapports" / f"rapport_{td}.html"
-    _write_atomic(target, render(rep).encode("utf-8"))
+    _write_atomic(target, render(rep, names).encode("utf-8"))
     return target

@@ -21,6 +21,7 @@ class QuestionGrade:
     score: float
     max_score: float
     needs_manual: bool
+    by_teacher: bool = False  # a manual score was typed in formgrader
 
 
 @dataclass
@@ -132,7 +133,9 @@ def load_td(course, td: str, *, with_files: bool = True) -> TdResults:
         penalties.setdefault(sid, {})[nb_id] = float(penalty or 0)
         score = manual if manual is not None else auto
         score = float(score or 0) + float(extra or 0)
-        sub.questions[name] = QuestionGrade(name, ctype, score, float(mx or 0), bool(needs))
+        sub.questions[name] = QuestionGrade(
+            name, ctype, score, float(mx or 0), bool(needs), manual is not None
+        )
     for sid, sub in subs.items():
         sub.penalty = sum(penalties[sid].values())
         if with_files:
