@@ -61,11 +61,12 @@ KINDS = (
     + ["duplicate", "identity", "homonym", "homonym"]
 )
 
-# Typical mistakes: CSAT as the mean of the 1–5 marks, a response rate as a proportion, survey
+# Typical mistakes: CSAT as the mean of the 1–5 marks, a response rate rounded too early, survey
 # design "A". Each loses exactly the named items.
 MISTAKES = {
     "td03_q03_csat_reponse": 'csat = repondants["note_csat"].mean()\nprint(csat)',
-    "td03_q01_taux_reponse_reponse": 'taux_reponse = enquete["repondu"].mean()\nprint(taux_reponse)',
+    # Rounded too early: passes the visible test, fails the hidden one (whose message is computed).
+    "td03_q01_taux_reponse_reponse": 'taux_reponse = round(enquete["repondu"].mean() * 100)',
     "td03_q10_strategie_reponse": 'reponse_q10 = "A"',
 }
 # The two copiers write the same unusual CSAT code, with other variable names and layout.
