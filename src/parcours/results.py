@@ -133,8 +133,9 @@ def load_td(course, td: str, *, with_files: bool = True) -> TdResults:
         penalties.setdefault(sid, {})[nb_id] = float(penalty or 0)
         score = manual if manual is not None else auto
         score = float(score or 0) + float(extra or 0)
+        # Formgrader clears needs_manual_grade when a grade is typed; a typed grade also counts.
         sub.questions[name] = QuestionGrade(
-            name, ctype, score, float(mx or 0), bool(needs), manual is not None
+            name, ctype, score, float(mx or 0), bool(needs) and manual is None, manual is not None
         )
     for sid, sub in subs.items():
         sub.penalty = sum(penalties[sid].values())
