@@ -55,12 +55,18 @@ def on20(points: float) -> str:
     return f"{value:.1f}".replace(".", ",")
 
 
-@pytest.fixture(scope="module")
-def term(tmp_path_factory):
+# Gradebook URLs the story runs on: None is the course's SQLite file. The integrator adds the
+# PostgreSQL URL of the shared fixture here (every command gets it through --db).
+DATABASES = [None]
+
+
+@pytest.fixture(scope="module", params=DATABASES)
+def term(tmp_path_factory, request):
+    db = request.param
     tmp = tmp_path_factory.mktemp("trimestre")
     root = tc.make_course(tmp)
     members = tc.make_class(34)
-    R = ("--racine", str(root))
+    R = ("--racine", str(root)) + (("--db", db) if db else ())
     steps = {}
     tc.write_class_list(members, tmp / "liste.csv")
     steps["import"] = run("etudiants", "importer", str(tmp / "liste.csv"), *R)
@@ -85,12 +91,12 @@ def term(tmp_path_factory):
     steps["recollect"] = run(
         "collecter", tc.TD, "--depuis", str(archive), "--feuille", str(sheet), *limit, *R
     )
-    tc.grade_class(root)
+    tc.grade_class(root, db=db)
     steps["notes_before"] = run("notes", tc.TD, "--sortie", str(tmp / "avant.csv"), *R)
     # The teacher grades one written answer in formgrader, with a comment.
     from parcours.course import open_course
 
-    with open_course(root).gradebook() as gb:
+    with open_course(root, db=db).gradebook() as gb:
         full = next(m for m in members if m.kind == "full")
         grade = gb.find_grade("td03_q11_analyse", tc.TD, tc.TD, full.id)
         grade.manual_score = 3
@@ -112,7 +118,14 @@ def term(tmp_path_factory):
         *R,
     )
     steps["rapport"] = run("rapport", tc.TD, *R)
-    return {"root": root, "tmp": tmp, "members": members, "steps": steps, "graded": full.id}
+    return {
+        "root": root,
+        "tmp": tmp,
+        "members": members,
+        "steps": steps,
+        "graded": full.id,
+        "R": R,
+    }
 
 
 def test_class_list_imported(term):
@@ -334,7 +347,7 @@ def test_bad_arguments_change_nothing(term, args):
     before = sorted(
         (p.relative_to(root), p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file()
     )
-    code, out, err = run(*args, "--racine", str(root))
+    code, out, err = run(*args, *term["R"])
     after = sorted(
         (p.relative_to(root), p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file()
     )
