@@ -61,3 +61,16 @@ def test_student_guide_links_the_current_wheel():
     wheel = f"parcours-{version}-py3-none-any.whl"
     assert f"<_static/{wheel}>" in guide and f"pip install {wheel}" in guide
     assert "etudiant = " in guide and "PARCOURS_IDENTIFIANT" in guide
+
+
+def test_built_book_publishes_the_wheel():
+    html = ROOT / "_build" / "html"
+    if not (html / "book" / "guide_etudiant.html").is_file():
+        pytest.skip("livre non construit (make book)")
+    wheels = sorted((html / "_static").glob("parcours-*-py3-none-any.whl"))
+    assert wheels, "Le paquet (wheel) n'est pas publié dans _build/html/_static/."
+    page = (html / "book" / "guide_etudiant.html").read_text(encoding="utf-8")
+    link = next(
+        part.split('"')[0] for part in page.split('href="') if part.split('"')[0].endswith(".whl")
+    )
+    assert (html / "book" / link).resolve().is_file()
