@@ -410,8 +410,9 @@ def _gradebook_deadline(course, td: str) -> datetime | None:
 
 
 def _collect_exchange(course, td, students, report: CollectReport) -> CollectReport:
-    api = course.api()
     from parcours.grading import _env
+
+    api = course.api()
 
     with _env():
         result = api.collect(td, update=True)

@@ -38,12 +38,25 @@ def add_course_arguments(parser) -> None:
 
 @dataclass
 class CourseFolder:
-    """An nbgrader course folder with its loaded config and gradebook URL."""
+    """An nbgrader course folder, its settings and gradebook URL (full config loaded on demand)."""
 
     root: Path
-    config: object
+    config_file: Path
     db_url: str
     course_id: str
+    settings: dict
+    _config: object = None
+
+    def setting(self, key: str, default: str) -> str:
+        """A ``c.CourseDirectory.<key> = "…"`` value of the course config."""
+        return str(self.settings.get(key) or default)
+
+    @property
+    def config(self):
+        """The course's full nbgrader config (executes nbgrader_config.py: slow imports)."""
+        if self._config is None:
+            self._config = _load_config(self.config_file, self.root, self.db_url)
+        return self._config
 
     @property
     def groups_path(self) -> Path:
@@ -59,10 +72,10 @@ class CourseFolder:
     def gradebook(self) -> Iterator[object]:
         """nbgrader's ``Gradebook`` on this course's database (created when missing)."""
         with _env():
-            from nbgrader.api import Gradebook
+            from parcours.nbgrader_light import gradebook_api
 
             try:
-                gb = Gradebook(self.db_url, course_id=self.course_id)
+                gb = gradebook_api().Gradebook(self.db_url, course_id=self.course_id)
             except Exception as exc:  # noqa: BLE001 - any driver error becomes a French message
                 raise ValueError(
                     f"Base des notes inaccessible ({_safe_url(self.db_url)}) : "
@@ -75,10 +88,14 @@ class CourseFolder:
 
     def api(self):
         """nbgrader's ``NbGraderAPI`` with this course's config (it does not read it itself)."""
+        config = self.config
         with _env():
+            from parcours.nbgrader_light import full_nbgrader
+
+            full_nbgrader()
             from nbgrader.apps import NbGraderAPI
 
-            return NbGraderAPI(config=self.config)
+            return NbGraderAPI(config=config)
 
 
 def _safe_url(url: str) -> str:
@@ -88,18 +105,38 @@ def _safe_url(url: str) -> str:
     return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
 
 
-def open_course(root: Path | str = ".", *, db: str | None = None) -> CourseFolder:
-    """Load the course folder ``root``; raise ``ValueError`` (French) when it is not usable."""
-    root = Path(root).resolve()
-    if not root.is_dir():
-        raise ValueError(f"Dossier du cours introuvable : {root}.")
-    config_file = root / CONFIG_NAME
-    if not config_file.is_file():
-        config_file = DEFAULT_CONFIG
+def read_settings(config_file: Path) -> dict:
+    """Literal ``c.CourseDirectory.<key> = value`` assignments of an nbgrader config, read
+    without running it (running it imports nbgrader: seconds)."""
+    import ast
+
+    try:
+        tree = ast.parse(config_file.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError) as exc:
+        raise ValueError(f"Configuration {config_file} illisible : {exc}") from None
+    found = {}
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
+            continue
+        target = node.targets[0]
+        if (
+            isinstance(target, ast.Attribute)
+            and isinstance(target.value, ast.Attribute)
+            and target.value.attr == "CourseDirectory"
+            and isinstance(node.value, ast.Constant)
+        ):
+            found[target.attr] = node.value.value
+    return found
+
+
+def _load_config(config_file: Path, root: Path, db_url: str):
     with _env():
         from traitlets.config import Config
         from traitlets.config.loader import PyFileConfigLoader
 
+        from parcours.nbgrader_light import full_nbgrader
+
+        full_nbgrader()
         config = Config()
         try:
             config.merge(
@@ -108,13 +145,31 @@ def open_course(root: Path | str = ".", *, db: str | None = None) -> CourseFolde
         except Exception as exc:  # noqa: BLE001
             raise ValueError(f"Configuration {config_file} illisible : {exc}") from None
     config.CourseDirectory.root = str(root)
+    config.CourseDirectory.db_url = db_url
+    return config
+
+
+def open_course(root: Path | str = ".", *, db: str | None = None) -> CourseFolder:
+    """The course folder ``root``; raise ``ValueError`` (French) when it is not usable."""
+    root = Path(root).resolve()
+    if not root.is_dir():
+        raise ValueError(f"Dossier du cours introuvable : {root}.")
+    config_file = root / CONFIG_NAME
+    if not config_file.is_file():
+        config_file = DEFAULT_CONFIG
+    settings = read_settings(config_file)
     if db:
         if "://" not in db:
             raise ValueError(
                 f"Adresse de base invalide : « {db} ». Exemples : sqlite:///gradebook.db, "
                 "postgresql://utilisateur@serveur/notes."
             )
-        config.CourseDirectory.db_url = db
-    url = config.CourseDirectory.get("db_url") or f"sqlite:///{root / 'gradebook.db'}"
-    course_id = config.CourseDirectory.get("course_id") or "default_course"
-    return CourseFolder(root=root, config=config, db_url=str(url), course_id=str(course_id))
+    url = db or settings.get("db_url") or f"sqlite:///{root / 'gradebook.db'}"
+    course_id = settings.get("course_id") or "default_course"
+    return CourseFolder(
+        root=root,
+        config_file=config_file,
+        db_url=str(url),
+        course_id=str(course_id),
+        settings=settings,
+    )

@@ -182,7 +182,7 @@ def build(course, td: str, *, scale: float = 20.0, template: dict | None = None)
 
 def release_template(course, td: str) -> dict[str, str]:
     """Code of each answer cell as released (the stub students start from)."""
-    release = course.root / str(course.config.CourseDirectory.get("release_directory", "release"))
+    release = course.root / course.setting("release_directory", "release")
     path = release / td / f"{td}.ipynb"
     if not path.is_file():
         return {}

@@ -51,8 +51,8 @@ def publish(
 
     check_td_name(td)
     course = open_course(root, db=db)
-    solutions = course.root / str(course.config.CourseDirectory.get("source_directory", "source"))
-    release = course.root / str(course.config.CourseDirectory.get("release_directory", "release"))
+    solutions = course.root / course.setting("source_directory", "source")
+    release = course.root / course.setting("release_directory", "release")
     if td not in list_tds(solutions):
         known = list_tds(solutions)
         raise ValueError(
