@@ -25,7 +25,21 @@ def gradebook_api():
             raise ValueError("nbgrader n'est pas installé : lancez « make install ».")
         package = importlib.util.module_from_spec(spec)
         package._parcours_pending = spec
+
+        def complete(name: str):
+            # Anything else the package defines: finish importing it, as a normal import would.
+            pending = getattr(package, "_parcours_pending", None) is not None
+            if not pending or name.startswith("__") or _is_submodule(name):
+                # Submodules are imported by the import system itself.
+                raise AttributeError(f"module 'nbgrader' has no attribute {name!r}")
+            full_nbgrader()
+            return getattr(package, name)
+
+        package.__getattr__ = complete
         sys.modules["nbgrader"] = package
+        from nbgrader._version import __version__
+
+        package.__version__ = __version__
     import nbgrader.api
 
     return nbgrader.api
@@ -38,3 +52,10 @@ def full_nbgrader() -> None:
     if spec is not None:
         del package._parcours_pending
         spec.loader.exec_module(package)
+
+
+def _is_submodule(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(f"nbgrader.{name}") is not None
+    except (ImportError, ValueError):
+        return False
