@@ -28,7 +28,7 @@ def gradebook_api():
 
         def complete(name: str):
             # Anything else the package defines: finish importing it, as a normal import would.
-            pending = getattr(package, "_parcours_pending", None) is not None
+            pending = package.__dict__.get("_parcours_pending") is not None
             if not pending or name.startswith("__") or _is_submodule(name):
                 # Submodules are imported by the import system itself.
                 raise AttributeError(f"module 'nbgrader' has no attribute {name!r}")
@@ -48,9 +48,9 @@ def gradebook_api():
 def full_nbgrader() -> None:
     """Finish importing the nbgrader package if ``gradebook_api`` left it partial."""
     package = sys.modules.get("nbgrader")
-    spec = getattr(package, "_parcours_pending", None)
+    spec = package.__dict__.get("_parcours_pending") if package is not None else None
     if spec is not None:
-        del package._parcours_pending
+        del package.__dict__["_parcours_pending"]
         spec.loader.exec_module(package)
 
 
