@@ -9,7 +9,7 @@ export PATH := $(BIN):$(PATH)
 export PYTHONWARNINGS ?=
 export MPLBACKEND := Agg
 
-.PHONY: all install datasets exercises book test lint bench clean postgresql
+.PHONY: all install datasets exercises wheel book test lint bench clean postgresql
 
 all: install datasets exercises book
 
@@ -28,10 +28,18 @@ datasets: install
 exercises: install
 	$(BIN)/parcours sujets
 
+# The package as a wheel, published inside the book (book/_static/ → _build/html/_static/) for
+# students who work off the hub: the student guide links it.
+WHEEL_DIR := book/_static
+wheel: install
+	rm -f $(WHEEL_DIR)/parcours-*.whl
+	$(BIN)/python -m pip wheel -q --disable-pip-version-check --no-deps -w $(WHEEL_DIR) .
+	rm -rf build
+
 # Builds from the committed datasets/ and exercises/ (`make` regenerates them first).
 # Sphinx and the execution cache only look at page sources, not at the data the pages compute
 # from: start from scratch when the package changed since the last build.
-book: install
+book: install wheel
 	@if [ -f _build/.cache-stamp ] && [ -n "$$(find src/parcours -newer _build/.cache-stamp -name '*.py' -print -quit)" ]; then \
 		echo "Paquet parcours modifié : le livre est reconstruit entièrement."; \
 		rm -rf _build/.jupyter_cache _build/.doctrees _build/jupyter_execute; fi

@@ -13,7 +13,19 @@ PAGES = help_pages()
 
 
 def test_every_command_is_listed():
-    assert set(PAGES) >= {"parcours", "parcours donnees", "parcours sujets"}
+    assert set(PAGES) >= {
+        "parcours",
+        "parcours donnees",
+        "parcours sujets",
+        "parcours etudiants",
+        "parcours etudiants importer",
+        "parcours publier",
+        "parcours collecter",
+        "parcours notes",
+        "parcours retours",
+        "parcours rapport",
+        "parcours corriger",
+    }
 
 
 @pytest.mark.parametrize("name", sorted(PAGES))
@@ -32,3 +44,34 @@ def test_command_is_documented_with_its_current_help(name):
     assert PAGES[name].rstrip("\n") in page, (
         f"L'aide de « {name} » a changé : mettez à jour book/commandes.md."
     )
+
+
+@pytest.mark.parametrize("name", sorted(n for n in PAGES if n != "parcours"))
+def test_command_has_its_place_in_the_teacher_guide(name):
+    guide = (ROOT / "book" / "guide_enseignant.md").read_text(encoding="utf-8")
+    assert f"`{name}" in guide, f"« {name} » n'est pas présentée dans book/guide_enseignant.md."
+
+
+def test_student_guide_links_the_current_wheel():
+    import tomllib
+
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "version"
+    ]
+    guide = (ROOT / "book" / "guide_etudiant.md").read_text(encoding="utf-8")
+    wheel = f"parcours-{version}-py3-none-any.whl"
+    assert f"<_static/{wheel}>" in guide and f"pip install {wheel}" in guide
+    assert "etudiant = " in guide and "PARCOURS_IDENTIFIANT" in guide
+
+
+def test_built_book_publishes_the_wheel():
+    html = ROOT / "_build" / "html"
+    if not (html / "book" / "guide_etudiant.html").is_file():
+        pytest.skip("livre non construit (make book)")
+    wheels = sorted((html / "_static").glob("parcours-*-py3-none-any.whl"))
+    assert wheels, "Le paquet (wheel) n'est pas publié dans _build/html/_static/."
+    page = (html / "book" / "guide_etudiant.html").read_text(encoding="utf-8")
+    link = next(
+        part.split('"')[0] for part in page.split('href="') if part.split('"')[0].endswith(".whl")
+    )
+    assert (html / "book" / link).resolve().is_file()

@@ -5,14 +5,26 @@ from __future__ import annotations
 import sys
 
 from parcours import __version__
-from parcours.commands import corriger, donnees, sujets
+from parcours.commands import (
+    collecter,
+    corriger,
+    donnees,
+    etudiants,
+    notes,
+    publier,
+    rapport,
+    retours,
+    sujets,
+)
 from parcours.frargparse import ArgumentParser
 
-COMMANDS = (donnees, sujets, corriger)
+COMMANDS = (donnees, sujets, etudiants, publier, collecter, corriger, retours, notes, rapport)
 
 DESCRIPTION = """\
 Outils de l'enseignant pour le cours « Suivi du parcours client » : données par étudiant,
-sujets des TD, correction des copies. Chaque commande a son aide : parcours COMMANDE --help.
+sujets des TD, liste de classe, collecte des copies (Moodle, nbgrader), correction en parallèle
+dans un bac à sable, retours, notes sur 20 et rapport de classe. Chaque commande a son aide :
+parcours COMMANDE --help.
 """
 
 
@@ -58,6 +70,10 @@ def help_pages(width: int = 100) -> dict[str, str]:
         sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
         for name, command in sub.choices.items():
             pages[f"parcours {name}"] = command.format_help()
+            for action in command._actions:
+                if action.__class__.__name__ == "_SubParsersAction":
+                    for child, parser_ in action.choices.items():
+                        pages[f"parcours {name} {child}"] = parser_.format_help()
         return pages
     finally:
         if saved is None:

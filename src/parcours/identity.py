@@ -1,8 +1,10 @@
 """Who is the student, and which course secret seeds the variants.
 
-Resolution order (DESIGN.md): the grader's variable ``PARCOURS_ETUDIANT``, then ``JUPYTERHUB_USER``,
-then the demo id. The course secret comes from ``PARCOURS_SECRET``, then from a ``parcours.toml``
-file (``secret = "…"``) in the current folder or one of its parents, then the demo secret.
+Resolution order (DESIGN.md): the grader's variable ``PARCOURS_ETUDIANT`` (always wins), then
+``JUPYTERHUB_USER``, then, for students who work off the hub, the id they state once: the
+variable ``PARCOURS_IDENTIFIANT`` or ``etudiant = "…"`` in the nearest ``parcours.toml`` (the
+notebook's folder or a parent), then the demo id. The course secret comes from
+``PARCOURS_SECRET``, then from ``secret = "…"`` in that same file, then the demo secret.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 
 GRADER_ENV = "PARCOURS_ETUDIANT"
 HUB_ENV = "JUPYTERHUB_USER"
+STUDENT_ENV = "PARCOURS_IDENTIFIANT"
 SECRET_ENV = "PARCOURS_SECRET"
 DEMO_STUDENT = "demo"
 DEMO_SECRET = "parcours-demo"
@@ -40,12 +43,43 @@ def check_student_id(student: object) -> str:
 
 
 def current_student() -> str:
-    """The student whose data a notebook loads: grader variable, then hub user, then demo."""
-    for var in (GRADER_ENV, HUB_ENV):
+    """The student whose data a notebook loads (see the module docstring for the order)."""
+    for var in (GRADER_ENV, HUB_ENV, STUDENT_ENV):
         value = os.environ.get(var, "").strip()
         if value:
             return check_student_id(value)
+    value = str(_config().get("etudiant", "")).strip()
+    if value:
+        try:
+            return check_student_id(value)
+        except ValueError as exc:
+            raise ValueError(f"{_config_path()} : {exc}") from None
     return DEMO_STUDENT
+
+
+def _config_path() -> Path | None:
+    """The nearest ``parcours.toml``: the current folder, then its parents."""
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / CONFIG_FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _config() -> dict:
+    path = _config_path()
+    if path is None:
+        return {}
+    import tomllib
+
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(
+            f"Fichier {path} illisible : {exc}. Exemple de contenu valide : "
+            'etudiant = "dupont.marie"'
+        ) from None
 
 
 def course_secret() -> str:
@@ -53,18 +87,5 @@ def course_secret() -> str:
     value = os.environ.get(SECRET_ENV, "").strip()
     if value:
         return value
-    here = Path.cwd().resolve()
-    for folder in (here, *here.parents):
-        candidate = folder / CONFIG_FILE
-        if candidate.is_file():
-            import tomllib
-
-            try:
-                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
-            except (OSError, tomllib.TOMLDecodeError) as exc:
-                raise ValueError(f"Fichier {candidate} illisible : {exc}") from None
-            secret = str(data.get("secret", "")).strip()
-            if secret:
-                return secret
-            break
-    return DEMO_SECRET
+    secret = str(_config().get("secret", "")).strip()
+    return secret or DEMO_SECRET

@@ -1,0 +1,436 @@
+"""Bring submissions into nbgrader's ``submitted/<etudiant>/<TD>/<TD>.ipynb`` (with the
+``timestamp.txt`` nbgrader reads for late penalties) from a Moodle archive, a folder of
+``<etudiant>/…ipynb`` or nbgrader's exchange, and say in French what happened to each student.
+
+Every imported file is also kept in ``collectes/<TD>/<etudiant>/vN_<horodatage>.ipynb``: a
+re-import that differs from the current copy becomes a new version (reported), an identical one is
+left alone, and nothing is ever overwritten without its previous version being kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from parcours.classlist import Student, class_list, normalise_name, write_json_atomic
+
+DEFAULT_MAX_MB = 500.0
+ARCHIVE_DIR = "collectes"
+
+
+@dataclass
+class Candidate:
+    """One submitted notebook found in the source, before it is matched to a student."""
+
+    label: str  # what the teacher recognises: Moodle folder name or source folder
+    data: bytes
+    modified: datetime
+    participant: str | None = None
+    student: str | None = None
+    filename: str = ""
+
+
+@dataclass
+class Line:
+    """One line of the French collection table."""
+
+    statut: str
+    etudiant: str = ""
+    nom: str = ""
+    source: str = ""
+    detail: str = ""
+
+
+@dataclass
+class CollectReport:
+    td: str
+    lines: list[Line] = field(default_factory=list)
+
+    def by_status(self, statut: str) -> list[Line]:
+        return [line for line in self.lines if line.statut == statut]
+
+    def table(self) -> str:
+        """The report as a French plain-text table, grouped by status."""
+        order = [
+            "importée",
+            "nouvelle version",
+            "inchangée",
+            "en retard",
+            "doublon",
+            "non reconnue",
+            "ambiguë",
+            "illisible",
+            "absente",
+        ]
+        rows = [("Statut", "Étudiant·e", "Nom", "Source", "Détail")]
+        for statut in order:
+            for line in self.by_status(statut):
+                rows.append((statut, line.etudiant, line.nom, line.source, line.detail))
+        widths = [min(90 if i == 4 else 40, max(len(r[i]) for r in rows)) for i in range(5)]
+        out = []
+        for r in rows:
+            out.append(
+                "  ".join(
+                    (c if len(c) <= w else c[: w - 1] + "…").ljust(w)
+                    for c, w in zip(r, widths, strict=True)
+                ).rstrip()
+            )
+        counts = ", ".join(f"{len(self.by_status(s))} {s}" for s in order if self.by_status(s))
+        return "\n".join(out) + f"\nBilan {self.td} : {counts}."
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _is_notebook(data: bytes) -> bool:
+    try:
+        nb = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(nb, dict) and isinstance(nb.get("cells"), list)
+
+
+# --- sources -------------------------------------------------------------------------------------
+
+
+def read_moodle_archive(path: Path, *, max_mb: float = DEFAULT_MAX_MB) -> list[Candidate]:
+    """The notebooks of a Moodle archive; unsafe or oversized archives are refused whole."""
+    from parcours.moodle import parse_entry_name
+
+    limit = max_mb * 1024 * 1024
+    size = path.stat().st_size
+    if size > limit:
+        raise ValueError(
+            f"Archive refusée : {path.name} pèse {size / 1e6:.1f} Mo, plus que la limite de "
+            f"{max_mb:g} Mo (option --taille-max)."
+        )
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        raise ValueError(f"{path.name} n'est pas une archive .zip lisible.") from None
+    with archive:
+        infos = archive.infolist()
+        total = 0
+        for info in infos:
+            name = info.filename
+            parts = name.replace("\\", "/").split("/")
+            if name.startswith(("/", "\\")) or ".." in parts or (len(name) > 1 and name[1] == ":"):
+                raise ValueError(
+                    f"Archive refusée : l'entrée « {name} » sort du dossier (chemin absolu ou "
+                    "« .. »). Rien n'a été importé."
+                )
+            total += info.file_size
+        if total > limit:
+            raise ValueError(
+                f"Archive refusée : une fois décompressée elle ferait {total / 1e6:.1f} Mo, plus "
+                f"que la limite de {max_mb:g} Mo (option --taille-max)."
+            )
+        found = []
+        for info in infos:
+            if info.is_dir():
+                continue
+            parsed = parse_entry_name(info.filename)
+            if not parsed:
+                continue
+            name, participant, filename = parsed
+            if not filename.lower().endswith(".ipynb") or "/." in "/" + filename:
+                continue
+            found.append(
+                Candidate(
+                    label=f"{name}_{participant}",
+                    data=archive.read(info),
+                    modified=datetime(*info.date_time),
+                    participant=participant,
+                    filename=filename,
+                )
+            )
+    return found
+
+
+def read_folder(path: Path) -> list[Candidate]:
+    """``<etudiant>/…/*.ipynb`` under ``path`` (checkpoints ignored)."""
+    found = []
+    for student_dir in sorted(p for p in path.iterdir() if p.is_dir()):
+        for nb in sorted(student_dir.rglob("*.ipynb")):
+            if ".ipynb_checkpoints" in nb.parts:
+                continue
+            found.append(
+                Candidate(
+                    label=f"{student_dir.name}/{nb.relative_to(student_dir)}",
+                    data=nb.read_bytes(),
+                    modified=datetime.fromtimestamp(nb.stat().st_mtime),
+                    student=student_dir.name,
+                    filename=nb.name,
+                )
+            )
+    return found
+
+
+# --- matching ------------------------------------------------------------------------------------
+
+
+def _name_of(candidate: Candidate) -> str:
+    return candidate.label.rsplit("_", 1)[0]
+
+
+def match(
+    candidates: list[Candidate], students: list[Student], worksheet=None
+) -> tuple[dict[str, list[Candidate]], list[Line]]:
+    """Candidates per student id, and the lines for those that match nobody or several."""
+    by_id = {s.id: s for s in students}
+    by_email = {s.email.lower(): s for s in students if s.email}
+    by_name: dict[str, list[Student]] = {}
+    for s in students:
+        by_name.setdefault(normalise_name(f"{s.prenom} {s.nom}"), []).append(s)
+    matched: dict[str, list[Candidate]] = {}
+    problems: list[Line] = []
+    for c in candidates:
+        if c.student is not None:  # folder source: the folder is the id
+            if c.student in by_id:
+                matched.setdefault(c.student, []).append(c)
+            else:
+                problems.append(
+                    Line("non reconnue", source=c.label, detail="identifiant absent de la liste")
+                )
+            continue
+        name = _name_of(c)
+        how = "nom"
+        if worksheet is not None and c.participant in worksheet.by_participant:
+            row = worksheet.rows[worksheet.by_participant[c.participant]]
+            email = worksheet.value(row, "email").lower()
+            if email and email in by_email:
+                c.student = by_email[email].id
+                matched.setdefault(c.student, []).append(c)
+                continue
+            name = worksheet.value(row, "name") or name
+            how = "nom (feuille)"
+        hits = by_name.get(normalise_name(name), [])
+        if len(hits) == 1:
+            c.student = hits[0].id
+            matched.setdefault(c.student, []).append(c)
+        elif hits:
+            problems.append(
+                Line(
+                    "ambiguë",
+                    nom=name,
+                    source=c.label,
+                    detail="homonymes : " + ", ".join(s.id for s in hits) + " — donnez la feuille",
+                )
+            )
+        else:
+            problems.append(
+                Line("non reconnue", nom=name, source=c.label, detail=f"aucun étudiant à ce {how}")
+            )
+    return matched, problems
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+def _versions(folder: Path) -> list[Path]:
+    return sorted(folder.glob("v*_*.ipynb"), key=lambda p: int(p.name[1:].split("_", 1)[0]))
+
+
+def _write_atomic(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, target)
+
+
+def store(course, td: str, student: str, c: Candidate) -> tuple[str, str]:
+    """Write one chosen submission; return (status, detail)."""
+    submitted = course.submitted(student, td)
+    current = submitted / f"{td}.ipynb"
+    archive = course.root / ARCHIVE_DIR / td / student
+    versions = _versions(archive) if archive.is_dir() else []
+    digest = sha256(c.data)
+    stamp = c.modified.strftime("%Y%m%d-%H%M%S")
+    if current.is_file():
+        old = current.read_bytes()
+        if sha256(old) == digest:
+            return "inchangée", "déjà importée à l'identique"
+        if not versions or sha256(versions[-1].read_bytes()) != sha256(old):
+            # The current copy came from elsewhere (nbgrader collect, by hand): keep it first.
+            n = len(versions) + 1
+            _write_atomic(archive / f"v{n}_avant-collecte.ipynb", old)
+            versions = _versions(archive)
+    if any(sha256(v.read_bytes()) == digest for v in versions):
+        return "inchangée", "version déjà importée (une autre version est en place)"
+    n = len(versions) + 1
+    _write_atomic(archive / f"v{n}_{stamp}.ipynb", c.data)
+    _write_atomic(current, c.data)
+    # nbgrader reads this to apply late penalties; naive Moodle times are the machine's local time.
+    (submitted / "timestamp.txt").write_text(
+        c.modified.astimezone().strftime("%Y-%m-%d %H:%M:%S.%f %z"), encoding="utf-8"
+    )
+    if n == 1:
+        return "importée", ""
+    return (
+        "nouvelle version",
+        f"v{n} ; la version précédente est gardée dans {ARCHIVE_DIR}/{td}/{student}/",
+    )
+
+
+def collect(
+    course,
+    td: str,
+    *,
+    source: Path | str,
+    worksheet: Path | None = None,
+    deadline: datetime | None = None,
+    max_mb: float = DEFAULT_MAX_MB,
+) -> CollectReport:
+    """Collect ``td`` from ``source`` into the course; return the French report."""
+    from parcours.moodle import parse_moodle_date, read_worksheet
+
+    students = class_list(course)
+    if not students:
+        raise ValueError(
+            "La liste de la classe est vide : importez-la d'abord avec « parcours etudiants "
+            "importer LISTE »."
+        )
+    names = {s.id: s.full_name for s in students}
+    if deadline is None:
+        deadline = _gradebook_deadline(course, td)
+    report = CollectReport(td)
+    source_text = str(source)
+    sheet = read_worksheet(worksheet) if worksheet else None
+    if source_text in ("echange", "exchange", "nbgrader"):
+        return _collect_exchange(course, td, students, report)
+    path = Path(source)
+    if path.is_file() and path.suffix.lower() == ".zip":
+        candidates = read_moodle_archive(path, max_mb=max_mb)
+        if not candidates:
+            raise ValueError(
+                f"{path.name} ne contient aucun notebook rendu au format Moodle "
+                "(dossiers « Nom Prénom_<n>_assignsubmission_file »)."
+            )
+    elif path.is_dir():
+        candidates = read_folder(path)
+    else:
+        raise ValueError(
+            f"Source introuvable : « {source_text} ». Donnez une archive Moodle .zip, un dossier "
+            "<etudiant>/…ipynb ou « echange »."
+        )
+    if sheet is not None:
+        for c in candidates:
+            if c.participant in sheet.by_participant:
+                when = parse_moodle_date(
+                    sheet.value(sheet.rows[sheet.by_participant[c.participant]], "submitted")
+                )
+                if when:
+                    c.modified = when
+    matched, problems = match(candidates, students, sheet)
+    report.lines += problems
+    participants: dict[str, str] = {}
+    for student, found in sorted(matched.items()):
+        found.sort(key=lambda c: (c.modified, c.filename == f"{td}.ipynb"))
+        readable = [c for c in found if _is_notebook(c.data)]
+        for c in found:
+            if c not in readable:
+                report.lines.append(
+                    Line(
+                        "illisible",
+                        student,
+                        names[student],
+                        c.label,
+                        f"{c.filename} n'est pas un notebook valide",
+                    )
+                )
+        if not readable:
+            continue
+        chosen = readable[-1]
+        for c in readable[:-1]:
+            report.lines.append(
+                Line(
+                    "doublon",
+                    student,
+                    names[student],
+                    f"{c.label}/{c.filename}",
+                    f"ignorée : une version plus récente a été gardée ({chosen.modified:%d/%m/%Y %H:%M})",
+                )
+            )
+        if chosen.participant:
+            participants[chosen.participant] = student
+        status, detail = store(course, td, student, chosen)
+        report.lines.append(Line(status, student, names[student], chosen.label, detail))
+        if deadline and chosen.modified > deadline:
+            late = chosen.modified - deadline
+            report.lines.append(
+                Line(
+                    "en retard",
+                    student,
+                    names[student],
+                    chosen.label,
+                    f"rendu le {chosen.modified:%d/%m/%Y à %H:%M}, {_duration(late)} après la limite",
+                )
+            )
+    for s in students:
+        if s.id not in matched:
+            report.lines.append(Line("absente", s.id, s.full_name, "", "aucune copie reçue"))
+    if participants:
+        path_map = course.root / ARCHIVE_DIR / td / "participants_moodle.json"
+        path_map.parent.mkdir(parents=True, exist_ok=True)
+        known = json.loads(path_map.read_text(encoding="utf-8")) if path_map.is_file() else {}
+        known.update(participants)
+        write_json_atomic(path_map, known)
+    return report
+
+
+def _duration(delta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes:02d}"
+    return f"{hours // 24} jours"
+
+
+def _gradebook_deadline(course, td: str) -> datetime | None:
+    with course.gradebook() as gb:
+        from nbgrader.api import Assignment
+
+        row = gb.db.query(Assignment).filter(Assignment.name == td).one_or_none()
+        if row is None or row.duedate is None:
+            return None
+        from datetime import UTC
+
+        return row.duedate.replace(tzinfo=UTC).astimezone().replace(tzinfo=None)
+
+
+def _collect_exchange(course, td, students, report: CollectReport) -> CollectReport:
+    from parcours.grading import _env
+
+    api = course.api()
+
+    with _env():
+        result = api.collect(td, update=True)
+    if not result.get("success"):
+        raise ValueError(
+            "La collecte depuis l'échange nbgrader a échoué : "
+            + ((result.get("error") or result.get("log") or "").strip().splitlines() or ["?"])[-1]
+        )
+    names = {s.id: s.full_name for s in students}
+    got = {p.parent.parent.name for p in (course.root / "submitted").glob(f"*/{td}/{td}.ipynb")}
+    for sid in sorted(got):
+        if sid in names:
+            report.lines.append(Line("importée", sid, names[sid], "échange nbgrader"))
+        else:
+            report.lines.append(
+                Line("non reconnue", sid, "", "échange nbgrader", "identifiant absent de la liste")
+            )
+    for s in students:
+        if s.id not in got:
+            report.lines.append(Line("absente", s.id, s.full_name, "", "aucune copie reçue"))
+    return report

@@ -1,0 +1,87 @@
+"""``parcours etudiants`` (list) and ``parcours etudiants importer LISTE``: the class list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from parcours.course import add_course_arguments
+
+HELP = "Importer la liste de la classe (CSV ou Excel) ou l'afficher."
+DESCRIPTION = """\
+Sans sous-commande : affiche les étudiants du cours (identifiant, nom, prénom, e-mail, groupe).
+
+« importer » lit une liste exportée de Pronote, de l'ENT ou de la page « Participants » de
+Moodle : CSV séparé par « ; » ou « , », en UTF-8 ou Windows-1252, ou classeur Excel .xlsx.
+Les en-têtes reconnus : Identifiant (ou Login, Nom d'utilisateur…), Nom, Prénom (ou une
+colonne Élève « NOM Prénom »), Adresse de courriel (ou E-mail), Groupe (ou Classe).
+Sans identifiant, il est tiré de l'e-mail (partie avant @), sinon de nom.prenom.
+Réimporter met à jour sans doublon. Une ligne invalide arrête tout : aucune n'est importée.
+
+Les étudiants sont enregistrés dans la base des notes de nbgrader (visible dans formgrader) ;
+les groupes dans groupes.json, à la racine du cours.
+
+Exemples :
+  parcours etudiants importer liste_pronote.csv
+  parcours etudiants importer participants.xlsx --db postgresql://prof@serveur/notes
+  parcours etudiants
+"""
+IMPORT_HELP = "Importer ou mettre à jour la liste de la classe."
+IMPORT_DESCRIPTION = """\
+Lit LISTE (.csv ou .xlsx), vérifie chaque ligne, puis ajoute ou met à jour les étudiants.
+Si une ligne est invalide, toutes les erreurs sont listées avec leur numéro de ligne et rien
+n'est importé.
+
+Exemple :
+  parcours etudiants importer liste.csv
+"""
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("etudiants", help=HELP, description=DESCRIPTION)
+    add_course_arguments(p)
+    p.set_defaults(run=run_list)
+    sub = p.add_subparsers(title="sous-commandes", metavar="SOUS-COMMANDE")
+    imp = sub.add_parser("importer", help=IMPORT_HELP, description=IMPORT_DESCRIPTION)
+    imp.add_argument("liste", metavar="LISTE", type=Path, help="fichier .csv ou .xlsx")
+    add_course_arguments(imp)
+    imp.set_defaults(run=run_import)
+
+
+def run_import(args) -> int:
+    added, updated, same = import_students(args.liste, root=args.racine, db=args.db)
+    print(
+        f"Liste importée : {added} ajouté(s), {updated} mis à jour, {same} inchangé(s) "
+        f"({added + updated + same} étudiants dans le fichier)."
+    )
+    return 0
+
+
+def run_list(args) -> int:
+    students = list_students(root=args.racine, db=args.db)
+    if not students:
+        print("Aucun étudiant : importez la liste avec « parcours etudiants importer LISTE ».")
+        return 0
+    rows = [("Identifiant", "Nom", "Prénom", "E-mail", "Groupe")] + [
+        (s.id, s.nom, s.prenom, s.email or "", s.groupe or "") for s in students
+    ]
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    print(f"{len(students)} étudiant(s).")
+    return 0
+
+
+def import_students(liste: Path, *, root: Path = Path("."), db: str | None = None):
+    """Check then store every student of ``liste``; return (added, updated, unchanged)."""
+    from parcours.classlist import parse_class_list, store_students
+    from parcours.course import open_course
+
+    students = parse_class_list(liste)
+    return store_students(open_course(root, db=db), students)
+
+
+def list_students(*, root: Path = Path("."), db: str | None = None):
+    from parcours.classlist import class_list
+    from parcours.course import open_course
+
+    return class_list(open_course(root, db=db))

@@ -1,0 +1,123 @@
+"""``parcours notes``: grades on 20 per student and TD, as CSV, Excel or Moodle's worksheet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from parcours.course import add_course_arguments
+
+FORMATS = ("csv", "moodle", "xlsx")
+HELP = "Exporter les notes sur 20 (CSV, Excel ou feuille d'évaluation Moodle)."
+DESCRIPTION = """\
+Une ligne par étudiant et par TD : note sur 20 (ou --sur), arrondie au dixième, « ABS » pour
+une copie absente. Le CSV est séparé par « ; » avec une virgule décimale (tableur français).
+Les copies dont les réponses rédigées ne sont pas encore notées dans formgrader sont listées
+et leur note est marquée « provisoire ».
+
+--format moodle remplit la colonne « Note » de la feuille d'évaluation Moodle donnée par
+--feuille, prête pour « Importer la feuille d'évaluation » (un seul TD ; la note est ramenée
+à la « Note maximale » de la feuille).
+
+Exemples :
+  parcours notes
+  parcours notes td03_satisfaction --format xlsx --sortie notes_td03.xlsx
+  parcours notes td03_satisfaction --format moodle --feuille feuille.csv --sortie a_importer.csv
+"""
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("notes", help=HELP, description=DESCRIPTION)
+    p.add_argument("td", metavar="TD", nargs="*", help="TD à exporter (défaut : tous)")
+    p.add_argument("--format", choices=FORMATS, default="csv", help="format (défaut : csv)")
+    p.add_argument("--sur", metavar="N", type=float, default=20.0, help="barème (défaut : 20)")
+    p.add_argument(
+        "--sortie", metavar="FICHIER", type=Path, help="fichier écrit (défaut : notes.csv…)"
+    )
+    p.add_argument(
+        "--feuille", metavar="FEUILLE", type=Path, help="feuille d'évaluation Moodle (.csv)"
+    )
+    add_course_arguments(p)
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    out = export_grades(
+        tds=args.td,
+        file_format=args.format,
+        scale=args.sur,
+        output=args.sortie,
+        worksheet=args.feuille,
+        root=args.racine,
+        db=args.db,
+    )
+    print(out["message"])
+    return 0
+
+
+def export_grades(
+    *,
+    tds: list[str] | None = None,
+    file_format: str = "csv",
+    scale: float = 20.0,
+    output: Path | None = None,
+    worksheet: Path | None = None,
+    root: Path = Path("."),
+    db: str | None = None,
+) -> dict:
+    """Write the grades; return ``{"path", "rows", "message"}``."""
+    from parcours.course import open_course
+    from parcours.grades_export import (
+        fill_moodle_worksheet,
+        grade_rows,
+        write_csv,
+        write_xlsx,
+    )
+
+    if file_format not in FORMATS:
+        raise ValueError(f"Format inconnu : {file_format!r}. Choix possibles : csv, moodle, xlsx.")
+    if not (0 < scale <= 1000):
+        raise ValueError(f"--sur doit être un nombre positif (reçu : {scale:g}).")
+    if file_format == "moodle":
+        if worksheet is None:
+            raise ValueError("--format moodle demande la feuille d'évaluation : --feuille FEUILLE.")
+        if not tds or len(tds) != 1:
+            raise ValueError("--format moodle demande exactement un TD (une feuille par devoir).")
+        if not Path(worksheet).is_file():
+            raise ValueError(f"Feuille d'évaluation introuvable : {worksheet}.")
+    course = open_course(root, db=db)
+    rows = grade_rows(course, tds or None, scale=scale)
+    default = {"csv": "notes.csv", "xlsx": "notes.xlsx", "moodle": "feuille_notes_moodle.csv"}
+    target = Path(output) if output else course.root / default[file_format]
+    lines = []
+    if file_format == "csv":
+        write_csv(rows, target, scale=scale)
+    elif file_format == "xlsx":
+        write_xlsx(rows, target, scale=scale)
+    else:
+        filled, unmatched = fill_moodle_worksheet(
+            course, rows, worksheet, target, td=tds[0], scale=scale
+        )
+        lines.append(f"Feuille Moodle : {filled} note(s) remplie(s).")
+        if unmatched:
+            lines.append(
+                f"Lignes de la feuille sans étudiant reconnu ({len(unmatched)}) : "
+                + ", ".join(unmatched)
+            )
+    pending = [r for r in rows if r.statut == "provisoire"]
+    absent = [r for r in rows if r.statut == "absent"]
+    ungraded = [r for r in rows if r.statut == "non corrigé"]
+    lines.insert(0, f"Notes écrites dans {target} ({len(rows)} ligne(s), sur {scale:g}).")
+    if absent:
+        lines.append(f"Absents (ABS) : {len(absent)}.")
+    if ungraded:
+        lines.append(
+            "Copies rendues mais pas encore corrigées : "
+            + ", ".join(f"{r.student} ({r.td})" for r in ungraded)
+        )
+    if pending:
+        lines.append(
+            f"Notes provisoires ({len(pending)}) : réponses rédigées à noter dans formgrader :"
+        )
+        for r in pending:
+            lines.append(f"  {r.student} ({r.td}) : {', '.join(r.pending)}")
+    return {"path": target, "rows": rows, "message": "\n".join(lines)}

@@ -1,0 +1,82 @@
+"""``parcours publier TD``: check the solution, write the student version, register the TD in the
+course's gradebook and, with ``--echange``, release it to nbgrader's exchange."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from parcours.course import add_course_arguments
+
+HELP = "Publier un TD : vérifier la solution, écrire le sujet, le diffuser."
+DESCRIPTION = """\
+1. Corrige la solution du TD (solutions/<TD>/) : si elle n'obtient pas tous les points, le TD
+   est refusé et la commande nomme les questions en échec ; rien n'est modifié.
+2. Écrit la version étudiante dans exercises/<TD>/ et enregistre le TD (questions, barème)
+   dans la base des notes de nbgrader, ce qui permet de corriger les copies ensuite.
+3. Avec --echange : dépose le sujet dans l'échange nbgrader (onglet « Assignments » du
+   JupyterHub, bouton « Fetch » des étudiants).
+
+Hors JupyterHub, distribuez exercises/<TD>/<TD>.ipynb par Moodle ou l'ENT.
+
+Exemples :
+  parcours publier td03_satisfaction
+  parcours publier td03_satisfaction --echange
+"""
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("publier", help=HELP, description=DESCRIPTION)
+    p.add_argument("td", metavar="TD", help="nom du TD (dossier de solutions/)")
+    p.add_argument(
+        "--echange", action="store_true", help="déposer aussi le sujet dans l'échange nbgrader"
+    )
+    add_course_arguments(p)
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    for line in publish(args.td, exchange=args.echange, root=args.racine, db=args.db):
+        print(line)
+    return 0
+
+
+def publish(
+    td: str, *, exchange: bool = False, root: Path = Path("."), db: str | None = None
+) -> list[str]:
+    """Check, release into ``exercises/`` and the gradebook, optionally into the exchange."""
+    from parcours.commands.collecter import check_td_name
+    from parcours.commands.sujets import list_tds, release_all
+    from parcours.course import open_course
+    from parcours.grading import _env
+
+    check_td_name(td)
+    course = open_course(root, db=db)
+    solutions = course.root / course.setting("source_directory", "source")
+    release = course.root / course.setting("release_directory", "release")
+    if td not in list_tds(solutions):
+        known = list_tds(solutions)
+        raise ValueError(
+            f"TD inconnu : « {td} »."
+            + (f" TD disponibles : {', '.join(known)}." if known else f" ({solutions} est vide.)")
+        )
+    release_all(tds=[td], solutions=solutions, output=release, check=True)
+    lines = [f"{td} : la solution obtient tous les points ; sujet écrit dans {release / td}."]
+    api = course.api()
+    with _env():
+        result = api.generate_assignment(td, force=True, create=True)
+    if not result.get("success"):
+        raise ValueError(f"nbgrader n'a pas pu enregistrer {td} : {_tail(result)}")
+    lines.append(f"{td} : enregistré dans la base des notes (questions et barème).")
+    if exchange:
+        with _env():
+            result = api.release_assignment(td)
+        if not result.get("success"):
+            raise ValueError(f"Dépôt dans l'échange nbgrader impossible : {_tail(result)}")
+        lines.append(f"{td} : déposé dans l'échange nbgrader, les étudiants peuvent le récupérer.")
+    return lines
+
+
+def _tail(result) -> str:
+    text = (result.get("error") or "") + "\n" + (result.get("log") or "")
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "erreur inconnue"

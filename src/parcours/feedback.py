@@ -1,0 +1,282 @@
+"""One French feedback page per student and TD, safe to hand back.
+
+What a page shows: the student's own score (total and on 20), per question the points and a
+message, the teacher's manual grades and comments from formgrader, and a grading failure if any.
+
+What it never shows (nbgrader's own feedback does, #917 and #1363): hidden test code, tracebacks
+and values computed by tests. A test message is shown only when it is a fixed text the TD's
+author wrote as the message of an ``assert`` (or of ``raise AssertionError("…")``) in that
+question's test cell, read from the gradebook's copy of the source; any other message (an
+f-string, a computed value, an exception text) is replaced by a generic French sentence.
+"""
+
+from __future__ import annotations
+
+import ast
+import html
+import json
+import re
+from pathlib import Path
+
+from parcours.results import TdResults, autograded_notebook, fr_number
+
+MARKER = re.compile(r"^\s*#+\s*(BEGIN|END) (SOLUTION|HIDDEN TESTS)\s*$")
+GENERIC = {
+    "NotImplementedError": "Question non traitée : la cellule de réponse n'a pas été complétée.",
+    "NameError": "Réponse introuvable : la variable demandée n'est pas définie (exécutez toutes "
+    "les cellules dans l'ordre avant de rendre).",
+}
+WRONG = "Réponse incorrecte : relisez l'énoncé et refaites le calcul sur vos propres données."
+ERROR = (
+    "Votre code provoque une erreur ({ename}) : relancez tout le notebook et corrigez la cellule."
+)
+
+
+def author_messages(source: str) -> set[str]:
+    """Fixed assertion messages written in a test cell (visible or hidden part)."""
+    code = "\n".join(line for line in (source or "").splitlines() if not MARKER.match(line))
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return set()
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assert) and isinstance(node.msg, ast.Constant):
+            if isinstance(node.msg.value, str):
+                found.add(_norm(node.msg.value))
+        elif isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+            func = node.exc.func
+            if isinstance(func, ast.Name) and func.id == "AssertionError" and node.exc.args:
+                arg = node.exc.args[0]
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    found.add(_norm(arg.value))
+    return found
+
+
+def _norm(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def safe_message(message: str, allowed: set[str], *, ename: str = "AssertionError") -> str:
+    if ename in GENERIC:
+        return GENERIC[ename]
+    if ename != "AssertionError":
+        return ERROR.format(ename=ename)
+    text = _norm(message)
+    if text and text in allowed:
+        return text
+    return WRONG
+
+
+def cell_sources(course, td: str) -> dict[str, str]:
+    """Source of each grade cell as saved by nbgrader at release (hidden tests included)."""
+    with course.gradebook() as gb:
+        from nbgrader.api import Assignment, Notebook, SourceCell
+
+        rows = (
+            gb.db.query(SourceCell.name, SourceCell.source)
+            .join(Notebook, SourceCell.notebook_id == Notebook.id)
+            .join(Assignment, Notebook.assignment_id == Assignment.id)
+            .filter(Assignment.name == td)
+            .all()
+        )
+    return {name: source or "" for name, source in rows}
+
+
+def comments(course, td: str, student: str) -> dict[str, str]:
+    """Teacher comments typed in formgrader, by cell name (manual comment wins over auto)."""
+    with course.gradebook() as gb:
+        from nbgrader.api import (
+            Assignment,
+            BaseCell,
+            Comment,
+            SubmittedAssignment,
+            SubmittedNotebook,
+        )
+
+        rows = (
+            gb.db.query(BaseCell.name, Comment.manual_comment)
+            .select_from(Comment)
+            .join(BaseCell, Comment.cell_id == BaseCell.id)
+            .join(SubmittedNotebook, Comment.notebook_id == SubmittedNotebook.id)
+            .join(SubmittedAssignment, SubmittedNotebook.assignment_id == SubmittedAssignment.id)
+            .join(Assignment, SubmittedAssignment.assignment_id == Assignment.id)
+            .filter(Assignment.name == td, SubmittedAssignment.student_id == student)
+            .all()
+        )
+    return {name: text.strip() for name, text in rows if text and text.strip()}
+
+
+def notebook_errors(path: Path) -> dict[str, tuple[str, str]]:
+    """``grade_id → (ename, evalue)`` of the test cells that failed in the autograded notebook."""
+    if not path.is_file():
+        return {}
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    found = {}
+    unanswered = False  # the answer cell before this test still raises NotImplementedError
+    for cell in nb.get("cells", []):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.get("cell_type") != "code":
+            continue
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if meta.get("solution"):
+            unanswered = any(o.get("ename") == "NotImplementedError" for o in errors)
+            continue
+        if not meta.get("grade"):
+            continue
+        if unanswered:
+            found[meta.get("grade_id")] = ("NotImplementedError", "")
+        elif errors:
+            found[meta.get("grade_id")] = (
+                errors[-1].get("ename", ""),
+                errors[-1].get("evalue", ""),
+            )
+        unanswered = False
+    return found
+
+
+def question_label(grade_id: str, td: str) -> str:
+    """``td03_q01_taux_reponse`` → ``Q01 · taux reponse``."""
+    name = (
+        grade_id[len(td.split("_")[0]) + 1 :] if grade_id.startswith(td.split("_")[0]) else grade_id
+    )
+    m = re.match(r"q(\d+)_(.*)", name)
+    if m:
+        return f"Question {int(m.group(1))} · {m.group(2).replace('_', ' ')}"
+    return name.replace("_", " ")
+
+
+CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f4f6f8;color:#1d2733}
+main{max-width:860px;margin:2rem auto;background:#fff;border-radius:12px;padding:2rem 2.4rem;
+box-shadow:0 2px 10px rgba(0,0,0,.07)}
+h1{font-size:1.5rem;margin:0 0 .3rem}.sub{color:#5b6875;margin:0 0 1.5rem}
+.score{display:flex;gap:1rem;margin-bottom:1.5rem}.box{flex:1;background:#eef4fb;border-radius:10px;padding:1rem}
+.box b{display:block;font-size:1.8rem}.warn{background:#fff4d6;border-left:4px solid #e0a800;padding:.7rem 1rem;border-radius:6px;margin:1rem 0}
+.fail{background:#fde8e8;border-left:4px solid #c0392b;padding:.7rem 1rem;border-radius:6px;margin:1rem 0}
+table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.55rem .6rem;border-bottom:1px solid #e3e8ee;vertical-align:top}
+th{background:#f0f3f6;font-weight:600}.pts{white-space:nowrap;font-weight:600}.ok{color:#1e8449}.ko{color:#b03a2e}.part{color:#b9770e}
+.comment{margin-top:.35rem;color:#34495e;font-style:italic}footer{margin-top:1.5rem;color:#7b8794;font-size:.85rem}
+"""
+
+
+def render(
+    *,
+    td: str,
+    student: str,
+    name: str,
+    results: TdResults,
+    sources: dict[str, str],
+    teacher_comments: dict[str, str],
+    errors: dict[str, tuple[str, str]],
+    scale: float = 20.0,
+) -> str:
+    """The HTML page of one student (only their own data goes in)."""
+    sub = results.submissions[student]
+    esc = html.escape
+    result = sub.result or {}
+    file_questions = result.get("questions") or {}
+    rows = []
+    for gid, ctype, _mx in results.questions:
+        q = sub.questions.get(gid)
+        if q is None:
+            continue
+        cls = "ok" if q.score >= q.max_score else ("ko" if q.score == 0 else "part")
+        if ctype == "markdown":
+            if q.needs_manual:
+                msg = "Réponse rédigée : en attente de la note de l'enseignant."
+            elif not q.by_teacher and q.score == 0:
+                msg = "Question non traitée : la réponse est restée vide."
+            else:
+                msg = "Réponse rédigée, notée par l'enseignant."
+        elif q.score >= q.max_score:
+            msg = "Réussi."
+        else:
+            allowed = author_messages(sources.get(gid, ""))
+            from_file = file_questions.get(gid, {}) if isinstance(file_questions, dict) else {}
+            if from_file.get("message"):
+                msg = safe_message(from_file["message"], allowed)
+            elif gid in errors:
+                msg = safe_message(errors[gid][1], allowed, ename=errors[gid][0])
+            else:
+                msg = WRONG
+        comment = teacher_comments.get(gid) or teacher_comments.get(f"{gid}_reponse")
+        comment_html = (
+            f'<div class="comment">Commentaire de l\'enseignant : {esc(comment)}</div>'
+            if comment
+            else ""
+        )
+        pts = f"{q.score:g} / {q.max_score:g}".replace(".", ",")
+        rows.append(
+            f'<tr><td>{esc(question_label(gid, td))}</td><td class="pts {cls}">{pts}</td>'
+            f"<td>{esc(msg)}{comment_html}</td></tr>"
+        )
+    general = teacher_comments.get("__general__")
+    notes = []
+    if sub.pending:
+        notes.append(
+            '<div class="warn">Note provisoire : des réponses rédigées ne sont pas encore '
+            "notées.</div>"
+        )
+    echec = result.get("echec")
+    if isinstance(echec, dict) and echec.get("message"):
+        notes.append(
+            f'<div class="fail">La correction automatique n\'a pas pu aller au bout : '
+            f"{esc(str(echec['message']))}</div>"
+        )
+    if sub.penalty:
+        notes.append(
+            f'<div class="warn">Pénalité de retard : −{fr_number(sub.penalty)} point(s).</div>'
+        )
+    if general:
+        notes.append(f'<div class="comment">{esc(general)}</div>')
+    total = f"{sub.score:g} / {sub.max_score:g}".replace(".", ",")
+    return f"""<!DOCTYPE html>
+<html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>Retour {esc(td)} — {esc(name)}</title><style>{CSS}</style></head>
+<body><main>
+<h1>Retour sur le {esc(td)}</h1>
+<p class="sub">{esc(name)} ({esc(student)})</p>
+<div class="score"><div class="box">Note<b>{fr_number(sub.on(scale))} / {scale:g}</b></div>
+<div class="box">Points<b>{total}</b></div></div>
+{"".join(notes)}
+<table><thead><tr><th>Question</th><th>Points</th><th>Retour</th></tr></thead>
+<tbody>{"".join(rows)}</tbody></table>
+<footer>Les tests de correction ne sont pas montrés : ils recalculent les réponses attendues
+sur vos propres données. Relisez les questions manquées avec le chapitre du cours.</footer>
+</main></body></html>
+"""
+
+
+def write_feedback(
+    course, td: str, *, student: str | None = None, scale: float = 20.0
+) -> list[Path]:
+    from parcours.classlist import class_list
+    from parcours.collect import _write_atomic
+    from parcours.results import load_td
+
+    results = load_td(course, td)
+    names = {s.id: s.full_name for s in class_list(course)}
+    chosen = [student] if student else sorted(results.submissions)
+    if student and student not in results.submissions:
+        raise ValueError(f"Aucune copie corrigée de « {student} » pour {td}.")
+    sources = cell_sources(course, td)
+    written = []
+    for sid in chosen:
+        page = render(
+            td=td,
+            student=sid,
+            name=names.get(sid, sid),
+            results=results,
+            sources=sources,
+            teacher_comments=comments(course, td, sid),
+            errors=notebook_errors(autograded_notebook(course, sid, td)),
+            scale=scale,
+        )
+        target = course.root / "feedback" / sid / td / f"{td}.html"
+        _write_atomic(target, page.encode("utf-8"))
+        written.append(target)
+    return written

@@ -1,0 +1,194 @@
+"""Moodle's assignment files: the « Télécharger tous les travaux remis » archive and the grading
+worksheet (« Télécharger la feuille d'évaluation » / « Importer la feuille d'évaluation »).
+
+Archive entries are ``Nom Prénom_<n>_assignsubmission_file/<fichier>`` (older Moodle: a trailing
+``_`` after ``file``), or without folders ``Nom Prénom_<n>_assignsubmission_file_<fichier>``.
+``<n>`` is a per-assignment participant number, not a user id: the worksheet maps
+``Participant <n>`` to the full name and e-mail. Headers follow the teacher's Moodle language.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from parcours.tabular import decode, header_key, sniff_separator
+
+FOLDER = re.compile(r"^(?P<name>.+?)_(?P<n>\d+)_assignsubmission_(?P<plugin>[a-z]+)_?$")
+FLAT = re.compile(r"^(?P<name>.+?)_(?P<n>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<file>.+)$")
+PARTICIPANT = re.compile(r"(\d+)\s*$")
+
+WORKSHEET_COLUMNS = {
+    "id": {"identifiant", "identifier", "id"},
+    "name": {"nomcomplet", "fullname", "nom"},
+    "email": {"adressedecourriel", "emailaddress", "courriel", "email", "adressecourriel"},
+    "grade": {"note", "grade"},
+    "max": {"notemaximale", "maximumgrade"},
+    "submitted": {
+        "dernieremodificationtravailremis",
+        "lastmodifiedsubmission",
+        "dernieremodificationdudevoir",
+    },
+}
+
+MONTHS = {
+    "janvier": 1,
+    "fevrier": 2,
+    "mars": 3,
+    "avril": 4,
+    "mai": 5,
+    "juin": 6,
+    "juillet": 7,
+    "aout": 8,
+    "septembre": 9,
+    "octobre": 10,
+    "novembre": 11,
+    "decembre": 12,
+    "january": 1,
+    "february": 2,
+    "march": 3,
+    "april": 4,
+    "may": 5,
+    "june": 6,
+    "july": 7,
+    "august": 8,
+    "september": 9,
+    "october": 10,
+    "november": 11,
+    "december": 12,
+}
+
+
+@dataclass
+class ArchiveEntry:
+    """One submitted file of the archive."""
+
+    participant: str
+    folder_name: str
+    filename: str
+    zip_name: str
+    modified: datetime
+
+
+def parse_entry_name(name: str) -> tuple[str, str, str] | None:
+    """``(full name, participant number, file name)`` of a file-submission entry, else None."""
+    parts = [p for p in name.split("/") if p]
+    if len(parts) >= 2:
+        m = FOLDER.match(parts[0])
+        if m and m["plugin"] == "file":
+            return m["name"].strip(), m["n"], "/".join(parts[1:])
+        return None
+    if len(parts) == 1:
+        m = FLAT.match(parts[0])
+        if m and m["plugin"] == "file":
+            return m["name"].strip(), m["n"], m["file"]
+    return None
+
+
+def parse_moodle_date(text: str) -> datetime | None:
+    """``"lundi 2 novembre 2026, 14:05"`` or ``"Monday, 2 November 2026, 2:05 PM"`` → datetime."""
+    from parcours.tabular import header_key as _k
+
+    text = (text or "").strip()
+    m = re.search(
+        r"(\d{1,2})(?:er)?\s+([^\s\d,]+)\s+(\d{4})\D+(\d{1,2})[:h](\d{2})\s*([AaPp][Mm])?", text
+    )
+    if not m:
+        return None
+    month = MONTHS.get(_k(m.group(2)))
+    if not month:
+        return None
+    hour = int(m.group(4))
+    if m.group(6):
+        hour = hour % 12 + (12 if m.group(6).lower() == "pm" else 0)
+    try:
+        return datetime(int(m.group(3)), month, int(m.group(1)), hour, int(m.group(5)))
+    except ValueError:
+        return None
+
+
+@dataclass
+class Worksheet:
+    """Moodle's grading worksheet, kept cell for cell so that it can be written back."""
+
+    path: Path
+    header: list[str]
+    rows: list[list[str]]
+    columns: dict[str, int]
+    separator: str
+    encoding: str
+    french: bool
+    by_participant: dict[str, int] = field(default_factory=dict)
+
+    def value(self, row: list[str], column: str) -> str:
+        i = self.columns.get(column)
+        return row[i].strip() if i is not None and i < len(row) else ""
+
+    def participant(self, row: list[str]) -> str | None:
+        m = PARTICIPANT.search(self.value(row, "id"))
+        return m.group(1) if m else None
+
+
+def read_worksheet(path: Path) -> Worksheet:
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"Feuille d'évaluation introuvable : {path}.")
+    text, encoding = decode(path.read_bytes())
+    first = text.split("\n", 1)[0]
+    sep = sniff_separator(first)
+    all_rows = [
+        r for r in csv.reader(io.StringIO(text), delimiter=sep) if any(c.strip() for c in r)
+    ]
+    if not all_rows:
+        raise ValueError(f"La feuille d'évaluation {path.name} est vide.")
+    header = all_rows[0]
+    keys = [header_key(h) for h in header]
+    columns = {}
+    for name, variants in WORKSHEET_COLUMNS.items():
+        for i, k in enumerate(keys):
+            if k in variants and name not in columns:
+                columns[name] = i
+    for needed in ("id", "grade"):
+        if needed not in columns:
+            raise ValueError(
+                f"{path.name} n'est pas une feuille d'évaluation Moodle : colonne "
+                f"« {'Identifiant' if needed == 'id' else 'Note'} » introuvable (en-têtes lus : "
+                f"{', '.join(header)})."
+            )
+    sheet = Worksheet(
+        path=path,
+        header=header,
+        rows=all_rows[1:],
+        columns=columns,
+        separator=sep,
+        encoding=encoding,
+        french="identifiant" in keys,
+    )
+    for i, row in enumerate(sheet.rows):
+        n = sheet.participant(row)
+        if n:
+            sheet.by_participant[n] = i
+    return sheet
+
+
+def write_worksheet(sheet: Worksheet, target: Path) -> None:
+    """Write the worksheet back with the same separator and encoding as Moodle's file."""
+    import os
+    import tempfile
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=sheet.separator, lineterminator="\n")
+    writer.writerow(sheet.header)
+    writer.writerows(sheet.rows)
+    data = buf.getvalue().encode(sheet.encoding if sheet.encoding != "cp1252" else "cp1252")
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, target)

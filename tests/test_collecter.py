@@ -1,0 +1,193 @@
+"""``parcours collecter``: Moodle archives (folders, old and flat names), worksheet or name
+matching, versions kept on re-import, unsafe archives refused, folder source."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import zipfile
+
+import pytest
+
+from parcours.cli import main
+
+pytestmark = pytest.mark.xdist_group("collecter")
+TD = "td03_satisfaction"
+
+
+def run(*args):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main([str(a) for a in args])
+    return code, out.getvalue(), err.getvalue()
+
+
+def notebook(tag: str) -> bytes:
+    cell = {"cell_type": "code", "metadata": {}, "source": f"x = '{tag}'", "outputs": []}
+    return json.dumps(
+        {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    ).encode()
+
+
+def lines(out: str, statut: str) -> list[str]:
+    return [line for line in out.splitlines() if line.startswith(statut + " ")]
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    root = tmp_path_factory.mktemp("collecter")
+    (root / "liste.csv").write_text(
+        "Identifiant;Nom;Prénom;Adresse de courriel\n"
+        "zoe;École;Zoé;zoe@lycee.fr\n"
+        "jerome;Lefèvre-Roux;Jérôme;jerome@lycee.fr\n"
+        "cam1;Martin;Camille;camille.martin1@lycee.fr\n"
+        "cam2;Martin;Camille;camille.martin2@lycee.fr\n"
+        "absent;Girard;Noé;noe@lycee.fr\n",
+        encoding="utf-8",
+    )
+    assert run("etudiants", "importer", root / "liste.csv", "--racine", root)[0] == 0
+    return root
+
+
+def make_zip(path, entries):
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data, when in entries:
+            z.writestr(zipfile.ZipInfo(name, when), data)
+    return path
+
+
+def test_moodle_archive_by_names_then_worksheet_then_new_version(course):
+    day = (2026, 11, 20, 10, 0, 0)
+    late = (2026, 11, 22, 9, 0, 0)
+    archive = make_zip(
+        course / "travaux.zip",
+        [
+            (f"ECOLE Zoe_501_assignsubmission_file/{TD}.ipynb", notebook("zoe"), day),
+            (f"Jérôme Lefèvre Roux_502_assignsubmission_file_/{TD}.ipynb", notebook("j1"), day),
+            (
+                "Jérôme Lefèvre Roux_502_assignsubmission_file_/copie.ipynb",
+                notebook("j0"),
+                (2026, 11, 19, 8, 0, 0),
+            ),
+            (f"Camille Martin_503_assignsubmission_file_{TD}.ipynb", notebook("c1"), late),
+            (f"Camille Martin_504_assignsubmission_file/{TD}.ipynb", notebook("c2"), day),
+            ("Camille Martin_504_assignsubmission_onlinetext_/onlinetext.html", b"<p>", day),
+            (f"Paul Personne_505_assignsubmission_file/{TD}.ipynb", notebook("p"), day),
+            (f"Zoé École_506_assignsubmission_file/{TD}.ipynb", b"pas un notebook", day),
+        ],
+    )
+    code, out, _ = run(
+        "collecter", TD, "--depuis", archive, "--limite", "2026-11-21 12:00", "--racine", course
+    )
+    assert code == 0, out
+    assert {line.split()[1] for line in lines(out, "importée")} == {"zoe", "jerome"}
+    assert len(lines(out, "ambiguë")) == 2 and "cam1, cam2" in lines(out, "ambiguë")[0]
+    assert "Paul Personne" in lines(out, "non reconnue")[0]
+    assert "copie.ipynb" in lines(out, "doublon")[0] and "jerome" in lines(out, "doublon")[0]
+    assert "n'est pas un notebook valide" in lines(out, "illisible")[0]
+    absent = {line.split()[1] for line in lines(out, "absente")}
+    assert absent == {"absent", "cam1", "cam2"}
+    kept = course / "submitted" / "jerome" / TD / f"{TD}.ipynb"
+    assert b"j1" in kept.read_bytes()  # the latest of the two files
+    assert (
+        (course / "submitted" / "zoe" / TD / "timestamp.txt")
+        .read_text()
+        .startswith("2026-11-20 10:00:00")
+    )
+
+    # With Moodle's worksheet (English headers), the homonyms are told apart by e-mail.
+    sheet = course / "grading.csv"
+    sheet.write_text(
+        "Identifier,Full name,Email address,Status,Grade,Maximum grade,Grade can be changed,"
+        "Last modified (submission),Last modified (grade),Feedback comments\n"
+        "Participant 503,Camille Martin,camille.martin1@lycee.fr,Submitted,,20.00,Yes,"
+        '"Sunday, 22 November 2026, 9:00 AM",-,\n'
+        "Participant 504,Camille Martin,camille.martin2@lycee.fr,Submitted,,20.00,Yes,-,-,\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run(
+        "collecter",
+        TD,
+        "--depuis",
+        archive,
+        "--feuille",
+        sheet,
+        "--limite",
+        "2026-11-21 12:00",
+        "--racine",
+        course,
+    )
+    assert code == 0
+    assert {line.split()[1] for line in lines(out, "importée")} == {"cam1", "cam2"}
+    assert {line.split()[1] for line in lines(out, "inchangée")} == {"zoe", "jerome"}
+    assert [line.split()[2] for line in lines(out, "en retard")] == ["cam1"]
+    assert "1 jours" in lines(out, "en retard")[0] or "21 h" in lines(out, "en retard")[0]
+    mapping = json.loads((course / "collectes" / TD / "participants_moodle.json").read_text())
+    assert mapping["503"] == "cam1" and mapping["504"] == "cam2" and mapping["501"] == "zoe"
+
+    # A changed re-upload is a new version; the first one is kept, and said so.
+    again = make_zip(
+        course / "travaux2.zip",
+        [
+            (
+                f"Zoé École_501_assignsubmission_file/{TD}.ipynb",
+                notebook("zoe-v2"),
+                (2026, 11, 20, 11, 0, 0),
+            )
+        ],
+    )
+    code, out, _ = run("collecter", TD, "--depuis", again, "--racine", course)
+    assert code == 0 and "v2" in lines(out, "nouvelle version")[0]
+    versions = sorted(p.name for p in (course / "collectes" / TD / "zoe").iterdir())
+    assert versions == ["v1_20261120-100000.ipynb", "v2_20261120-110000.ipynb"]
+    assert b"zoe-v2" in (course / "submitted" / "zoe" / TD / f"{TD}.ipynb").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "entry", ["../evil_7_assignsubmission_file/a.ipynb", "/etc/x_7_assignsubmission_file/a.ipynb"]
+)
+def test_unsafe_archive_is_refused_whole(course, entry):
+    archive = make_zip(
+        course / "evil.zip",
+        [
+            (
+                f"Noé Girard_9_assignsubmission_file/{TD}.ipynb",
+                notebook("n"),
+                (2026, 1, 1, 0, 0, 0),
+            ),
+            (entry, notebook("x"), (2026, 1, 1, 0, 0, 0)),
+        ],
+    )
+    code, out, err = run("collecter", TD, "--depuis", archive, "--racine", course)
+    assert code == 2 and "Archive refusée" in err and "Rien n'a été importé" in err
+    assert not (course / "submitted" / "absent").exists()
+
+
+def test_archive_over_the_size_limit_is_refused(course):
+    archive = make_zip(
+        course / "gros.zip",
+        [
+            (
+                f"Noé Girard_9_assignsubmission_file/{TD}.ipynb",
+                notebook("n" * 5000),
+                (2026, 1, 1, 0, 0, 0),
+            )
+        ],
+    )
+    code, _, err = run(
+        "collecter", TD, "--depuis", archive, "--taille-max", "0.001", "--racine", course
+    )
+    assert code == 2 and "plus que la limite de 0.001 Mo" in err
+    assert not (course / "submitted" / "absent").exists()
+
+
+def test_folder_source(course, tmp_path):
+    (tmp_path / "absent" / "sous").mkdir(parents=True)
+    (tmp_path / "absent" / "sous" / f"{TD}.ipynb").write_bytes(notebook("noe"))
+    (tmp_path / "inconnu").mkdir()
+    (tmp_path / "inconnu" / f"{TD}.ipynb").write_bytes(notebook("?"))
+    code, out, _ = run("collecter", TD, "--depuis", tmp_path, "--racine", course)
+    assert code == 0
+    assert [line.split()[1] for line in lines(out, "importée")] == ["absent"]
+    assert "inconnu" in lines(out, "non reconnue")[0]

@@ -1,0 +1,101 @@
+"""``parcours etudiants``: Pronote / ENT / Moodle exports, re-import, invalid rows."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+
+import pytest
+
+from parcours.cli import main
+
+pytestmark = pytest.mark.xdist_group("etudiants")
+
+
+def run(*args):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main([str(a) for a in args])
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    return tmp_path_factory.mktemp("etudiants")
+
+
+def students(root):
+    from parcours.classlist import class_list
+    from parcours.course import open_course
+
+    return {s.id: s for s in class_list(open_course(root))}
+
+
+def test_pronote_csv_windows_1252_then_moodle_xlsx_update(course):
+    import openpyxl
+
+    pronote = course / "pronote.csv"
+    pronote.write_bytes(
+        "Identifiant;Nom;Prénom;Adresse de courriel;Classe\r\n"
+        "dupont.marie;DUPONT;Marie;marie.dupont@lycee.fr;BTS1\r\n"
+        ";BÉNARD;Élodie;elodie.benard@lycee.fr;BTS1\r\n"
+        "\r\n"
+        "nguyen.theo;NGUYEN;Théo;;BTS2\r\n".encode("cp1252")
+    )
+    code, out, _ = run("etudiants", "importer", pronote, "--racine", course)
+    assert code == 0 and "3 ajouté(s)" in out
+    got = students(course)
+    assert set(got) == {"dupont.marie", "elodie.benard", "nguyen.theo"}
+    assert got["elodie.benard"].prenom == "Élodie" and got["elodie.benard"].groupe == "BTS1"
+    assert got["nguyen.theo"].email is None and got["nguyen.theo"].groupe == "BTS2"
+    # Moodle participants page, English headers, as .xlsx: updates one e-mail, adds one student.
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Username", "First name", "Last name", "Email address", "Groups"])
+    sheet.append(["dupont.marie", "Marie", "DUPONT", "m.dupont@lycee.fr", "BTS1"])
+    sheet.append(["girard.loic", "Loïc", "GIRARD", "loic.girard@lycee.fr", "BTS2"])
+    book.save(course / "moodle.xlsx")
+    code, out, _ = run("etudiants", "importer", course / "moodle.xlsx", "--racine", course)
+    assert code == 0 and "1 ajouté(s), 1 mis à jour, 0 inchangé(s)" in out
+    got = students(course)
+    assert len(got) == 4 and got["dupont.marie"].email == "m.dupont@lycee.fr"
+    code, out, _ = run("etudiants", "--racine", course)
+    assert code == 0 and "4 étudiant(s)." in out and "Loïc" in out and "BTS2" in out
+    # UTF-8 with BOM and commas, Pronote's single « Élève » column.
+    ent = course / "ent.csv"
+    ent.write_bytes("\ufeffÉlève,Mail,Groupe\nFAURE Inès,ines.faure@lycee.fr,BTS1\n".encode())
+    code, out, _ = run("etudiants", "importer", ent, "--racine", course)
+    assert code == 0 and "1 ajouté(s)" in out
+    assert students(course)["ines.faure"].nom == "FAURE"
+
+
+def test_invalid_rows_are_listed_and_nothing_is_imported(course):
+    before = students(course)
+    bad = course / "bad.csv"
+    bad.write_text(
+        "Identifiant;Nom;Prénom;E-mail\n"
+        "ok.un;UN;Ok;ok@lycee.fr\n"
+        "marie dupont;DUPONT;Marie;x@lycee.fr\n"
+        "ok.deux;;Sans;pas-une-adresse\n"
+        "ok.un;UN;Doublon;ok2@lycee.fr\n",
+        encoding="utf-8",
+    )
+    code, out, err = run("etudiants", "importer", bad, "--racine", course)
+    assert code == 2 and out == ""
+    assert "3 ligne(s) invalide(s), rien n'a été importé" in err
+    assert "ligne 3 : Identifiant étudiant invalide" in err
+    assert "ligne 4 : nom manquant ; adresse e-mail invalide « pas-une-adresse »" in err
+    assert "ligne 5 : identifiant « ok.un » déjà donné ligne 2" in err
+    assert students(course) == before
+
+
+def test_unreadable_files_are_refused_in_french(course):
+    (course / "vide.csv").write_text("", encoding="utf-8")
+    (course / "autre.csv").write_text("a;b\n1;2\n", encoding="utf-8")
+    for name, message in (
+        ("vide.csv", "est vide"),
+        ("autre.csv", "colonnes du nom et du prénom introuvables"),
+        ("absent.csv", "Fichier introuvable"),
+    ):
+        code, _, err = run("etudiants", "importer", course / name, "--racine", course)
+        assert code == 2 and message in err

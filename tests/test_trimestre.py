@@ -1,0 +1,359 @@
+"""The teacher's term, end to end, on a generated class of 34 students: import the class list →
+publish → collect a Moodle archive (with its worksheet) → grade → feedback → grades (CSV, Moodle
+worksheet, Excel) → class report. Slow (one grading run of the whole class): runs once, in one
+xdist worker. The grading step is ``termclass.grade_class``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import re
+import shutil
+
+import pytest
+import termclass as tc
+
+from parcours.cli import main
+
+pytestmark = pytest.mark.xdist_group("trimestre")
+
+CODE_MAX = 16  # autograded points of td03
+TOTAL = 19  # with the written question (3 points, graded in formgrader)
+TEACHER_COMMENT = "Analyse précise, bravo."
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse errors
+            code = exc.code
+    return code, out.getvalue(), err.getvalue()
+
+
+def expected_points(m: tc.Member) -> tuple[float | None, bool]:
+    """(points, provisional) each kind of submission must get."""
+    if m.kind == "missing":
+        return None, False
+    if m.kind == "blank":
+        return 0, False
+    if m.kind == "partial":
+        return 1 + 2 + 1 + 2 + 2, False  # questions 1 to 5 answered, written answer left empty
+    if m.kind == "mistake":
+        return CODE_MAX - 3, True
+    return CODE_MAX, True  # full, copy, late, duplicate (latest kept), identity, homonym
+
+
+def on20(points: float) -> str:
+    from decimal import ROUND_HALF_UP, Decimal
+
+    value = Decimal(str(points / TOTAL * 20)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{value:.1f}".replace(".", ",")
+
+
+# Gradebook URLs the story runs on: None is the course's SQLite file. The integrator adds the
+# PostgreSQL URL of the shared fixture here (every command gets it through --db).
+DATABASES = [None]
+
+
+@pytest.fixture(scope="module", params=DATABASES)
+def term(tmp_path_factory, request):
+    db = request.param
+    tmp = tmp_path_factory.mktemp("trimestre")
+    root = tc.make_course(tmp)
+    members = tc.make_class(34)
+    R = ("--racine", str(root)) + (("--db", db) if db else ())
+    steps = {}
+    tc.write_class_list(members, tmp / "liste.csv")
+    steps["import"] = run("etudiants", "importer", str(tmp / "liste.csv"), *R)
+    steps["list"] = run("etudiants", *R)
+    # A TD whose solution loses a point is refused, naming the failing item.
+    broken = root / "solutions" / "td99_casse"
+    broken.mkdir()
+    nb = json.loads((root / "solutions" / tc.TD / f"{tc.TD}.ipynb").read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "td03_q03_csat_reponse":
+            cell["source"] = (
+                '### BEGIN SOLUTION\ncsat = repondants["note_csat"].mean()\n### END SOLUTION'
+            )
+    (broken / "td99_casse.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    steps["publish_broken"] = run("publier", "td99_casse", *R)
+    steps["publish"] = run("publier", tc.TD, "--echange", *R)
+    archive, sheet = tc.build_moodle(root, members, tmp)
+    limit = ("--limite", "2026-11-20 18:00")
+    steps["collect"] = run(
+        "collecter", tc.TD, "--depuis", str(archive), "--feuille", str(sheet), *limit, *R
+    )
+    steps["recollect"] = run(
+        "collecter", tc.TD, "--depuis", str(archive), "--feuille", str(sheet), *limit, *R
+    )
+    tc.grade_class(root, db=db)
+    steps["notes_before"] = run("notes", tc.TD, "--sortie", str(tmp / "avant.csv"), *R)
+    # The teacher grades one written answer in formgrader, with a comment.
+    from parcours.course import open_course
+
+    with open_course(root, db=db).gradebook() as gb:
+        full = next(m for m in members if m.kind == "full")
+        grade = gb.find_grade("td03_q11_analyse", tc.TD, tc.TD, full.id)
+        grade.manual_score = 3
+        grade.needs_manual_grade = False  # what formgrader does when a grade is saved
+        gb.find_comment("td03_q11_analyse", tc.TD, tc.TD, full.id).manual_comment = TEACHER_COMMENT
+        gb.db.commit()
+    steps["retours"] = run("retours", tc.TD, *R)
+    steps["notes_csv"] = run("notes", tc.TD, "--sortie", str(tmp / "notes.csv"), *R)
+    steps["notes_xlsx"] = run("notes", "--format", "xlsx", "--sortie", str(tmp / "notes.xlsx"), *R)
+    steps["notes_moodle"] = run(
+        "notes",
+        tc.TD,
+        "--format",
+        "moodle",
+        "--feuille",
+        str(sheet),
+        "--sortie",
+        str(tmp / "moodle.csv"),
+        *R,
+    )
+    steps["rapport"] = run("rapport", tc.TD, *R)
+    return {
+        "root": root,
+        "tmp": tmp,
+        "members": members,
+        "steps": steps,
+        "graded": full.id,
+        "R": R,
+    }
+
+
+def test_class_list_imported(term):
+    code, out, _ = term["steps"]["import"]
+    assert code == 0 and "34 ajouté(s)" in out
+    code, out, _ = term["steps"]["list"]
+    assert "34 étudiant(s)." in out
+    assert "Zoé" in out and "ÉCOLE" in out and "e001@etu.exemple.fr" in out and "G1" in out
+
+
+def test_publish_refuses_a_wrong_solution_and_releases_the_td(term):
+    code, _, err = term["steps"]["publish_broken"]
+    assert code == 2 and "td03_q03_csat" in err and "non publié" in err
+    assert not (term["root"] / "exercises" / "td99_casse").exists()
+    code, out, _ = term["steps"]["publish"]
+    assert code == 0 and "tous les points" in out and "échange" in out
+    assert (term["root"] / "exercises" / tc.TD / f"{tc.TD}.ipynb").is_file()
+    outbound = term["tmp"] / "echange" / "suivi_parcours_client" / "outbound" / tc.TD
+    assert (outbound / f"{tc.TD}.ipynb").is_file()
+
+
+def test_collect_from_moodle(term):
+    code, out, _ = term["steps"]["collect"]
+    assert code == 0, out
+    members = term["members"]
+    root = term["root"]
+    present = [m for m in members if m.kind != "missing"]
+    for m in present:
+        assert (root / "submitted" / m.id / tc.TD / f"{tc.TD}.ipynb").is_file(), m
+        assert (root / "submitted" / m.id / tc.TD / "timestamp.txt").is_file()
+    for m in members:
+        if m.kind == "missing":
+            assert not (root / "submitted" / m.id).exists()
+            assert any(line.startswith("absente") and m.id in line for line in out.splitlines())
+        if m.kind == "late":
+            assert any(line.startswith("en retard") and m.id in line for line in out.splitlines())
+    dup = next(m for m in members if m.kind == "duplicate")
+    assert any(line.startswith("doublon") and dup.id in line for line in out.splitlines())
+    assert any(
+        line.startswith("non reconnue") and "Kévin Inconnu" in line for line in out.splitlines()
+    )
+    assert (
+        f"Bilan {tc.TD} : {len(present)} importée, 2 en retard, 1 doublon, 1 non reconnue, 3 absente."
+        in out
+    )
+    # Homonyms are told apart by the worksheet's e-mail addresses.
+    for m in (m for m in members if m.kind == "homonym"):
+        assert any(line.startswith("importée") and m.id in line for line in out.splitlines())
+    # Re-importing the same archive changes nothing and says so.
+    code, out, _ = term["steps"]["recollect"]
+    assert (
+        code == 0 and f"{len(present)} inchangée" in out and "importée" not in out.split("Bilan")[1]
+    )
+
+
+def test_grades_before_manual_grading_are_provisional(term):
+    code, out, _ = term["steps"]["notes_before"]
+    assert code == 0
+    pending = [m for m in term["members"] if expected_points(m)[1]]
+    assert f"Notes provisoires ({len(pending)})" in out
+    assert all(f"  {m.id} ({tc.TD}) : td03_q11_analyse" in out for m in pending)
+
+
+def test_feedback_pages(term):
+    code, out, _ = term["steps"]["retours"]
+    members = term["members"]
+    present = [m for m in members if m.kind != "missing"]
+    assert code == 0 and f"{len(present)} retour(s)" in out
+    pages = {m.id: (term["root"] / "feedback" / m.id / tc.TD / f"{tc.TD}.html") for m in present}
+    # A full name may be shared (homonyms): only unique names and ids are checked across pages.
+    names = [m.full for m in members]
+    for m in present:
+        text = pages[m.id].read_text(encoding="utf-8")
+        assert tc.CANARY not in text and not re.search(r"attendu \d", text)
+        assert "Traceback" not in text and "_attendu" not in text and "assert " not in text
+        assert f"({m.id})" in text and f"{m.prenom} {m.nom.upper()}" in text
+        for other in members:
+            if other.id != m.id:
+                assert f"({other.id})" not in text and f"{other.id}@" not in text
+                if names.count(other.full) == 1:
+                    assert f"{other.prenom} {other.nom.upper()}" not in text
+        points, _ = expected_points(m)
+        assert f"{on20(points + (3 if m.id == term['graded'] else 0))} / 20" in text
+    mistake = next(m for m in members if m.kind == "mistake")
+    # The planted hidden-test string did reach the graded notebook (with a computed value)...
+    graded_nb = term["root"] / "autograded" / mistake.id / tc.TD / f"{tc.TD}.ipynb"
+    assert re.search(tc.CANARY + r" attendu \d", graded_nb.read_text(encoding="utf-8"))
+    # ...and no feedback page shows it (checked above).
+    text = pages[mistake.id].read_text(encoding="utf-8")
+    # Visible test message, fixed hidden-test message, and the generic text for a computed one.
+    assert "Le CSAT de ce cours est un pourcentage" in text
+    assert "Ce dispositif ne convient pas" in text
+    assert "Réponse incorrecte : relisez l&#x27;énoncé" in text
+    blank = next(m for m in members if m.kind == "blank")
+    assert "Question non traitée" in pages[blank.id].read_text(encoding="utf-8")
+    graded = pages[term["graded"]].read_text(encoding="utf-8")
+    assert TEACHER_COMMENT in graded and "3 / 3" in graded
+    assert all(
+        TEACHER_COMMENT not in pages[m.id].read_text(encoding="utf-8")
+        for m in present
+        if m.id != term["graded"]
+    )
+    partial = next(m for m in members if m.kind == "partial")
+    assert "Note provisoire" not in pages[partial.id].read_text(encoding="utf-8")
+    assert "Note provisoire" in pages[mistake.id].read_text(encoding="utf-8")
+
+
+def expected_row(term, m: tc.Member) -> tuple[str, str]:
+    points, provisional = expected_points(m)
+    if points is None:
+        return "ABS", "absent"
+    if m.id == term["graded"]:
+        return on20(points + 3), ""
+    return on20(points), "provisoire" if provisional else ""
+
+
+def test_grades_csv_cell_by_cell(term):
+    raw = (term["tmp"] / "notes.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == [
+        "Identifiant",
+        "Nom",
+        "Prénom",
+        "Groupe",
+        "TD",
+        "Note /20",
+        "Statut",
+        "Points",
+        "Sur",
+    ]
+    by_id = {r[0]: r for r in rows[1:]}
+    assert len(by_id) == 34
+    for m in term["members"]:
+        note, statut = expected_row(term, m)
+        r = by_id[m.id]
+        assert r[1:5] == [m.nom.upper(), m.prenom, m.groupe, tc.TD], m
+        assert (r[5], r[6]) == (note, statut), (m, r)
+        if note != "ABS":
+            assert r[8] == str(TOTAL)
+
+
+def test_grades_xlsx_cell_by_cell(term):
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(term["tmp"] / "notes.xlsx").active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][5] == "Note /20"
+    by_id = {r[0]: r for r in rows[1:]}
+    for m in term["members"]:
+        note, statut = expected_row(term, m)
+        r = by_id[m.id]
+        if note == "ABS":
+            assert r[5] == "ABS" and r[6] == "absent"
+        else:
+            assert isinstance(r[5], int | float) and f"{r[5]:.1f}".replace(".", ",") == note, (m, r)
+            assert (r[6] or "") == statut
+
+
+def test_moodle_worksheet_filled(term):
+    code, out, _ = term["steps"]["notes_moodle"]
+    assert code == 0 and "Kévin Inconnu" in out
+    rows = list(
+        csv.reader(io.StringIO((term["tmp"] / "moodle.csv").read_text(encoding="utf-8-sig")))
+    )
+    original = list(
+        csv.reader(io.StringIO((term["tmp"] / "feuille.csv").read_text(encoding="utf-8-sig")))
+    )
+    assert rows[0] == original[0] and len(rows) == len(original)
+    by_participant = {r[0]: r for r in rows[1:]}
+    for m in term["members"]:
+        note, _ = expected_row(term, m)
+        r = by_participant[f"Participant {m.participant}"]
+        assert r[4] == ("" if note == "ABS" else note), (m, r)
+        assert r[2] == m.email and r[5] == "20,00"
+    assert by_participant["Participant 9999"][4] == ""
+
+
+def test_class_report(term):
+    code, out, _ = term["steps"]["rapport"]
+    assert code == 0
+    page = term["root"] / "rapports" / f"rapport_{tc.TD}.html"
+    html = page.read_text(encoding="utf-8")
+    assert page.stat().st_size < 2_000_000
+    assert "<script" not in html and "<link" not in html and 'src="http' not in html
+    assert html.count("<svg") == 2
+    members = term["members"]
+    copiers = sorted(m.id for m in members if m.kind == "copy")
+    assert f"<td>{copiers[0]}</td><td>{copiers[1]}</td>" in html
+    flagged = next(m for m in members if m.kind == "identity")
+    assert f"<tr><td>{flagged.id}</td><td>données de « " in html
+    assert "<code>&#x27;A&#x27;</code> × 5" in html  # the typical wrong choice, 5 mistakes
+    present = [m for m in members if m.kind != "missing"]
+    written = [m for m in present if m.kind not in ("blank", "partial")]
+    # Blank and unanswered written answers need no grading; one was graded by the teacher.
+    done = len(present) - len(written) + 1
+    assert f"{done} / {len(present)}" in html
+    assert "Aucun échec" in html
+    for m in (m for m in members if m.kind == "missing"):
+        assert f"({m.id})" in html
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("notes", "--format", "pdf"),
+        ("notes", "--sur", "-4"),
+        ("notes", tc.TD, "--format", "moodle"),
+        ("collecter", tc.TD, "--depuis", "/nulle/part.zip"),
+        ("collecter", "../x", "--depuis", "echange"),
+        ("retours", tc.TD, "--etudiant", "a b"),
+        ("rapport", "td_inconnu"),
+        ("publier", "td_inconnu"),
+        ("etudiants", "importer", "/nulle/part.csv"),
+    ],
+)
+def test_bad_arguments_change_nothing(term, args):
+    root = term["root"]
+    before = sorted(
+        (p.relative_to(root), p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file()
+    )
+    code, out, err = run(*args, *term["R"])
+    after = sorted(
+        (p.relative_to(root), p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file()
+    )
+    assert code == 2 and before == after
+    assert "erreur" in err and "Traceback" not in err
+
+
+def test_cleanup(term):
+    shutil.rmtree(term["tmp"], ignore_errors=True)
