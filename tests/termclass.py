@@ -266,12 +266,12 @@ def fr_moodle_date(when: datetime) -> str:
     return f"{DAYS[when.weekday()]} {when.day} {MONTHS[when.month - 1]} {when.year}, {when:%H:%M}"
 
 
-def grade_class(root: Path, *, db: str | None = None) -> None:
-    """Grade every submission of TD in ONE nbgrader run (integrator: switch to parcours corriger)."""
+def grade_class(root: Path, *, db: str | None = None) -> tuple[int, str, str]:
+    """Grade every submission of TD in one ``parcours corriger`` batch (two workers, sandboxed)."""
     env = dict(os.environ)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    cmd = [str(Path(sys.executable).parent / "nbgrader"), "autograde", TD, "--create", "--force"]
-    if db:
-        cmd.append(f"--CourseDirectory.db_url={db}")
+    cmd = [str(Path(sys.executable).parent / "parcours"), "corriger", TD, "--racine", str(root)]
+    cmd += ["--travailleurs", "2"] + (["--db", db] if db else [])
     proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=1500)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc.returncode, proc.stdout, proc.stderr

@@ -90,7 +90,7 @@ def test_bad_arguments_exit_2_in_french_and_change_nothing(course_root, args, ca
     root, _ = course_root
     before = _snapshot(root)
     with pytest.raises(SystemExit) as exc:
-        code = main(["corriger", *args, "--dossier", str(root)])
+        code = main(["corriger", *args, "--racine", str(root)])
         raise SystemExit(code)
     assert exc.value.code == 2
     err = capsys.readouterr().err
@@ -105,7 +105,7 @@ def test_corrupt_gradebook_stops_with_how_to_restore(course_root, capsys):
     gradebook.write_bytes(b"ceci n'est pas une base SQLite" * 100)
     (root / "gradebook.db.sauvegarde-20260101-120000").write_bytes(b"x")
     before = gradebook.read_bytes()
-    code = main(["corriger", TD, "--dossier", str(root), "--sans-isolation"])
+    code = main(["corriger", TD, "--racine", str(root), "--sans-isolation"])
     assert code == 1
     err = capsys.readouterr().err
     assert "illisible ou endommagé" in err and "Restaurez la dernière sauvegarde" in err

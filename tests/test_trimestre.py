@@ -55,14 +55,25 @@ def on20(points: float) -> str:
     return f"{value:.1f}".replace(".", ",")
 
 
-# Gradebook URLs the story runs on: None is the course's SQLite file. The integrator adds the
-# PostgreSQL URL of the shared fixture here (every command gets it through --db).
-DATABASES = [None]
+# Gradebooks the story runs on: the course's SQLite file, then a real PostgreSQL server (every
+# command gets its URL through --db).
+DATABASES = ["sqlite", "postgresql"]
 
 
 @pytest.fixture(scope="module", params=DATABASES)
 def term(tmp_path_factory, request):
-    db = request.param
+    if request.param == "sqlite":
+        yield from _term(tmp_path_factory, None)
+        return
+    from postgres import postgres_server, skip_reason
+
+    if skip_reason():
+        pytest.skip(skip_reason())
+    with postgres_server() as url:
+        yield from _term(tmp_path_factory, url)
+
+
+def _term(tmp_path_factory, db):
     tmp = tmp_path_factory.mktemp("trimestre")
     root = tc.make_course(tmp)
     members = tc.make_class(34)
@@ -118,7 +129,7 @@ def term(tmp_path_factory, request):
         *R,
     )
     steps["rapport"] = run("rapport", tc.TD, *R)
-    return {
+    yield {
         "root": root,
         "tmp": tmp,
         "members": members,

@@ -85,7 +85,7 @@ def add_parser(subparsers) -> None:
         help="exécuter les copies sans bac à sable (déconseillé : seulement si bwrap manque)",
     )
     p.add_argument(
-        "--dossier",
+        "--racine",
         metavar="DOSSIER",
         type=Path,
         default=Path("."),
@@ -172,11 +172,11 @@ def summary(batch) -> str:
 def run(args) -> int:
     from parcours.batch import BatchError, grade_batch
 
-    root = args.dossier.resolve()
+    root = args.racine.resolve()
     if not (root / "solutions").is_dir():
         print(
             f"parcours corriger : erreur : {root} n'est pas un dossier de cours (pas de "
-            "dossier solutions/). Lancez la commande depuis le dossier du cours ou donnez --dossier.",
+            "dossier solutions/). Lancez la commande depuis le dossier du cours ou donnez --racine.",
             file=sys.stderr,
         )
         return 2
