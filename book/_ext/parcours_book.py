@@ -15,6 +15,8 @@ The book must also work offline: the theme's Thebe loader (which points at a CDN
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from docutils import nodes
@@ -50,7 +52,9 @@ def configured(url: str | None) -> str:
     host = (parts.hostname or "").lower()
     if parts.scheme not in ("http", "https") or not host or "." not in host:
         return ""
-    if any(host == s.lstrip(".") or host.endswith("." + s.lstrip(".")) for s in PLACEHOLDER_SUFFIXES):
+    if any(
+        host == s.lstrip(".") or host.endswith("." + s.lstrip(".")) for s in PLACEHOLDER_SUFFIXES
+    ):
         return ""
     return url.rstrip("/")
 
@@ -212,6 +216,23 @@ def drop_online_assets(app, pagename, templatename, context, doctree) -> None:
             ]
 
 
+# The theme also loads Font Awesome's SVG script (1.5 MB, every icon there is) although its
+# stylesheet already draws the same icons with the local web font: drop the script.
+FONTAWESOME_SCRIPT = re.compile(
+    r'\s*<script[^>]*src="[^"]*_static/scripts/fontawesome\.js[^"]*"[^>]*></script>'
+)
+
+
+def drop_fontawesome_script(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    for page in Path(app.outdir).rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        lighter = FONTAWESOME_SCRIPT.sub("", html)
+        if lighter != html:
+            page.write_text(lighter, encoding="utf-8")
+
+
 def record_addresses(app, config) -> None:
     """Keep only configured buttons; a change of address re-reads every page (TD links)."""
     keep_configured_buttons(app, config)
@@ -223,6 +244,7 @@ def setup(app):
     app.connect("config-inited", record_addresses, priority=100)
     app.connect("html-page-context", french_header_buttons, priority=600)
     app.connect("html-page-context", drop_online_assets, priority=900)
+    app.connect("build-finished", drop_fontawesome_script)
     app.add_directive("td-lancement", TdLaunch)
     app.add_css_file("parcours.css")
     app.add_js_file("parcours.js", priority=800)
