@@ -9,7 +9,7 @@ export PATH := $(BIN):$(PATH)
 export PYTHONWARNINGS ?=
 export MPLBACKEND := Agg
 
-.PHONY: all install datasets exercises wheel book test lint bench clean postgresql
+.PHONY: all install datasets exercises wheel book browser test lint bench clean postgresql
 
 all: install datasets exercises book
 
@@ -47,8 +47,22 @@ book: install wheel
 	$(BIN)/jupyter-book build . --builder html -n -W --keep-going
 	@touch _build/.cache-stamp
 
+# Browser tests drive Debian's Chromium (Playwright never downloads a browser): install it when
+# root, otherwise say in French that those tests will be skipped.
+BROWSER_PACKAGES := chromium chromium-driver
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installation de Chromium (paquets Debian $(BROWSER_PACKAGES)) pour les tests dans le navigateur…"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES) >/dev/null; } \
+		|| echo "Échec de l'installation de Chromium : les tests dans le navigateur seront ignorés."; \
+	else \
+		echo "Chromium est absent et « make test » ne tourne pas en root : les tests dans le navigateur seront ignorés. Pour les lancer : sudo apt-get install $(BROWSER_PACKAGES)"; \
+	fi
+
 # Tests check that datasets/ and exercises/ are up to date, so they are not regenerated here.
-test: install postgresql
+test: install postgresql browser
 	$(MAKE) --no-print-directory book
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 

@@ -1,0 +1,176 @@
+"""Shared browser fixtures: the system Chromium driven by Playwright, and local HTTP servers.
+
+Playwright never downloads a browser here: it drives the Debian package's ``/usr/bin/chromium``
+(installed by ``make test`` when run as root). Without it, or without Playwright, the browser tests
+are skipped with a French reason. One browser per test session; each test opens its own context.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+CAPTURES = ROOT / "_build" / "captures"
+CHROMIUM = os.environ.get("PARCOURS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+SANS_CHROMIUM = (
+    "Chromium est absent ({chemin}) : les tests dans le navigateur sont ignorés. Installez les "
+    "paquets Debian « chromium » et « chromium-driver » (« make test » le fait quand il est lancé "
+    "en root, sinon : sudo apt-get install chromium chromium-driver)."
+)
+SANS_PLAYWRIGHT = (
+    "Le module Python playwright est absent : lancez « make install » (dépendances de "
+    "développement) pour les tests dans le navigateur."
+)
+SANS_LIVRE = "Le livre n'est pas construit ({chemin} manque) : lancez « make book » d'abord."
+LOCAL_HOSTS = {"127.0.0.1"}
+DESKTOP = {"width": 1280, "height": 900}
+MOBILE = {"width": 390, "height": 844}
+
+
+def toc_pages(toc_file: Path = ROOT / "_toc.yml") -> list[str]:
+    """Every page of the table of contents, in reading order (root first), as docnames."""
+    toc = yaml.safe_load(toc_file.read_text(encoding="utf-8"))
+    pages = [toc["root"]]
+
+    def walk(entries) -> None:
+        for entry in entries or []:
+            if "file" in entry:
+                pages.append(str(entry["file"]).removesuffix(".md").removesuffix(".ipynb"))
+            if "glob" in entry:
+                base = ROOT / Path(entry["glob"]).parent
+                found = sorted(base.glob(Path(entry["glob"]).name + ".*"))
+                pages.extend(
+                    str(p.relative_to(ROOT).with_suffix(""))
+                    for p in found
+                    if p.suffix in (".md", ".ipynb") and str(p.relative_to(ROOT)) not in pages
+                )
+            for key in ("parts", "chapters", "sections"):
+                walk(entry.get(key))
+
+    walk(toc.get("parts"))
+    walk(toc.get("chapters"))
+    walk(toc.get("sections"))
+    return list(dict.fromkeys(pages))
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args) -> None:  # noqa: A002 - signature of the base class
+        pass
+
+
+@contextlib.contextmanager
+def static_server(folder: Path) -> Iterator[str]:
+    """Serve ``folder`` on 127.0.0.1 (random free port) in a thread; yields the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def chromium_or_skip() -> None:
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        pytest.skip(SANS_CHROMIUM.format(chemin=CHROMIUM))
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        pytest.skip(SANS_PLAYWRIGHT)
+
+
+@pytest.fixture(scope="session")
+def navigateur(tmp_path_factory):
+    """The system Chromium, headless, with a fresh profile (one per test session)."""
+    chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            downloads_path=str(tmp_path_factory.mktemp("telechargements")),
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="session")
+def livre() -> Iterator[str]:
+    """Base URL of the built book served on 127.0.0.1."""
+    if not (HTML / "index.html").is_file():
+        pytest.skip(SANS_LIVRE.format(chemin=HTML / "index.html"))
+    with static_server(HTML) as url:
+        yield url
+
+
+@dataclass
+class Journal:
+    """What a page did while loading: console errors, failed and non-local requests."""
+
+    console_errors: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
+
+    def watch(self, page) -> Journal:
+        def on_console(msg) -> None:
+            if msg.type == "error":
+                self.console_errors.append(msg.text)
+
+        def on_request(request) -> None:
+            parts = urlsplit(request.url)
+            if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in LOCAL_HOSTS:
+                self.outside.append(request.url)
+
+        def on_response(response) -> None:
+            if response.status >= 400:
+                self.failed.append(f"{response.status} {response.url}")
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda exc: self.console_errors.append(str(exc)))
+        page.on("request", on_request)
+        page.on("requestfailed", lambda r: self.failed.append(f"{r.failure} {r.url}"))
+        page.on("response", on_response)
+        return self
+
+
+def block_outside(context) -> None:
+    """Abort any request that would leave 127.0.0.1 (it is still recorded by a Journal)."""
+
+    def handle(route) -> None:
+        host = urlsplit(route.request.url).hostname
+        if host in LOCAL_HOSTS or route.request.url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            route.abort("blockedbyclient")
+
+    context.route("**/*", handle)
