@@ -26,6 +26,8 @@ TD = "td03_satisfaction"
 CANARY = "CANARI-7Q2X-SECRET"
 # A hidden test whose message is computed (value + canary): it must never reach a feedback page.
 CANARY_TEST = (
+    "from parcours import charger as _charger\n\n"
+    '_attendu = _charger("enquete")["repondu"].mean() * 100\n'
     f'_canari = "{CANARY}"  # {CANARY}\n'
     "assert abs(float(taux_reponse) - _attendu) < 0.01, "
     'f"{_canari} attendu {_attendu:.6f}"\n'
@@ -65,8 +67,9 @@ KINDS = (
 # design "A". Each loses exactly the named items.
 MISTAKES = {
     "td03_q03_csat_reponse": 'csat = repondants["note_csat"].mean()\nprint(csat)',
-    # Rounded too early: passes the visible test, fails the hidden one (whose message is computed).
-    "td03_q01_taux_reponse_reponse": 'taux_reponse = round(enquete["repondu"].mean() * 100)',
+    # Cut to a whole number: passes the visible test, fails the hidden one (whose message is
+    # computed). A rounded value could pass, as the grading policy accepts 20 for 19.99.
+    "td03_q01_taux_reponse_reponse": 'taux_reponse = int(enquete["repondu"].mean() * 100)',
     "td03_q10_strategie_reponse": 'reponse_q10 = "A"',
 }
 # The two copiers write the same unusual CSAT code, with other variable names and layout.
@@ -110,7 +113,7 @@ def make_course(tmp: Path) -> Path:
     for cell in nb["cells"]:
         if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "td03_q01_taux_reponse":
             src = "".join(cell["source"])
-            start = src.index("assert abs(float(taux_reponse) - _attendu)")
+            start = src.index("### BEGIN HIDDEN TESTS\n") + len("### BEGIN HIDDEN TESTS\n")
             end = src.index("### END HIDDEN TESTS")
             cell["source"] = src[:start] + CANARY_TEST + src[end:]
     path.write_text(json.dumps(nb, ensure_ascii=False, indent=1), encoding="utf-8")

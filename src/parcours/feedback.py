@@ -4,10 +4,13 @@ What a page shows: the student's own score (total and on 20), per question the p
 message, the teacher's manual grades and comments from formgrader, and a grading failure if any.
 
 What it never shows (nbgrader's own feedback does, #917 and #1363): hidden test code, tracebacks
-and values computed by tests. A test message is shown only when it is a fixed text the TD's
-author wrote as the message of an ``assert`` (or of ``raise AssertionError("…")``) in that
-question's test cell, read from the gradebook's copy of the source; any other message (an
-f-string, a computed value, an exception text) is replaced by a generic French sentence.
+and values computed by tests. A test message is shown only as a fixed text the TD's author wrote
+in that question's test cell (read from the gradebook's copy of the source): the message of an
+``assert`` or of ``raise AssertionError("…")``, or a ``message…=`` / ``conseil=`` argument or the
+text argument of ``verifier(…)`` in a call to the grading-policy helper. When the message the
+grader produced contains such a text, that text alone is shown (plus the policy's fixed rounding
+hint); any other message (an f-string, a computed value, an exception text) is replaced by a
+generic French sentence.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ GENERIC = {
     "NameError": "Réponse introuvable : la variable demandée n'est pas définie (exécutez toutes "
     "les cellules dans l'ordre avant de rendre).",
 }
+# An author's text shorter than this is not searched inside a longer message (too likely to
+# match by chance).
+MIN_QUOTED = 15
 WRONG = "Réponse incorrecte : relisez l'énoncé et refaites le calcul sur vos propres données."
 ERROR = (
     "Votre code provoque une erreur ({ename}) : relancez tout le notebook et corrigez la cellule."
@@ -50,6 +56,16 @@ def author_messages(source: str) -> set[str]:
                 arg = node.exc.args[0]
                 if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                     found.add(_norm(arg.value))
+        elif isinstance(node, ast.Call):
+            for kw in node.keywords:
+                if kw.arg and (kw.arg.startswith("message") or kw.arg == "conseil"):
+                    if isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
+                        found.add(_norm(kw.value.value))
+            name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+            if name == "verifier":
+                for arg in node.args[1:2]:
+                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                        found.add(_norm(arg.value))
     return found
 
 
@@ -65,6 +81,14 @@ def safe_message(message: str, allowed: set[str], *, ename: str = "AssertionErro
     text = _norm(message)
     if text and text in allowed:
         return text
+    from parcours.verification import ROUNDING_HINT
+
+    within = [a for a in allowed if len(a) >= MIN_QUOTED and a in text]
+    hint = f" ({ROUNDING_HINT})" if ROUNDING_HINT in text else ""
+    if within:
+        return max(within, key=len) + hint
+    if hint:
+        return f"Valeur presque juste : {ROUNDING_HINT} Gardez plus de décimales."
     return WRONG
 
 

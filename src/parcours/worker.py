@@ -158,6 +158,9 @@ def grade_task(task: Task, km, settings: Settings) -> dict:
         result["echec"] = {"code": "notebook_invalide", "message": problem}
         result["duree_s"] = round(time.perf_counter() - started, 3)
         return result
+    # Whose data the student ran the notebook on: read from the outputs they handed in, before
+    # grading replaces them with a run on the author's own data.
+    result["identite_chargee"] = _loaded_identity(nb)
     config = load_config(Path(task.root), Path(task.config_file))
     limits = settings.limits
     # nbclient re-reads its traits from the config at each run: set the limits there
@@ -241,14 +244,6 @@ def grade_task(task: Task, km, settings: Settings) -> dict:
         if result["echec"]:
             result["alertes"].append(result["echec"]["message"])
         result["echec"] = failure
-    for cell in nb.get("cells", []):
-        for out in cell.get("outputs", []) or []:
-            found = IDENTITY.search(str(out.get("text", "")))
-            if found:
-                result["identite_chargee"] = found.group(1)
-                break
-        if result["identite_chargee"]:
-            break
     if result["identite_chargee"] and result["identite_chargee"] != task.student:
         result["alertes"].append(
             f"Le notebook a été exécuté avec les données de « {result['identite_chargee']} », "
@@ -316,3 +311,13 @@ def worker_main(tasks, results, settings: Settings) -> None:
         result["rss_max_mo"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
         results.put(json.dumps(result))
         pending = following
+
+
+def _loaded_identity(nb) -> str | None:
+    """The id of the setup cell's « Données de l'étudiant·e « … » » line, if the student ran it."""
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []) or []:
+            found = IDENTITY.search(str(out.get("text", "")))
+            if found:
+                return found.group(1)
+    return None
