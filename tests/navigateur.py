@@ -105,12 +105,29 @@ def chromium_or_skip() -> None:
         pytest.skip(SANS_PLAYWRIGHT)
 
 
+def _forget_stale_event_loop() -> None:
+    """Drop an event loop left marked as running in this thread by earlier in-process Jupyter code.
+
+    Synchronous test code cannot be inside a running loop, yet after some in-process notebook
+    executions (nest-asyncio2 patches asyncio) the thread can stay marked as running one, and
+    Playwright's sync API then refuses to start.
+    """
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    asyncio._set_running_loop(None)
+
+
 @pytest.fixture(scope="session")
 def navigateur(tmp_path_factory):
     """The system Chromium, headless, with a fresh profile (one per test session)."""
     chromium_or_skip()
     from playwright.sync_api import sync_playwright
 
+    _forget_stale_event_loop()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,
