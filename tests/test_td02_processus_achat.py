@@ -20,9 +20,9 @@ def _funnel(student: str) -> list[int]:
     return [int((reached >= stage).sum()) for stage in FUNNEL_STAGES]
 
 
-def _with(answer_id: str, code: str):
+def _with(answer_id: str, code: str, student: str = STUDENT):
     """Grade the solution with one answer cell replaced by ``code`` (a student's mistake)."""
-    return grade_td(TD, student=STUDENT, replace={answer_id: code})
+    return grade_td(TD, student=student, replace={answer_id: code})
 
 
 def test_copying_another_students_numbers_fails_the_hidden_tests():
@@ -71,9 +71,10 @@ def test_buying_center_size_counted_in_rows_instead_of_people():
     assert "Comptez les contacts distincts avec nunique()" in out
 
 
-def test_funnel_counts_visits_stopped_at_each_stage_instead_of_reaching_it():
+@pytest.mark.parametrize("student", [STUDENT, "marc"])
+def test_funnel_counts_visits_stopped_at_each_stage_instead_of_reaching_it(student):
     code = 'visites_par_etape = entonnoir["etape_atteinte"].value_counts(sort=False)'
-    graded = _with("td02_q01_visites_par_etape_reponse", code)
+    graded = _with("td02_q01_visites_par_etape_reponse", code, student)
     assert graded.grades["td02_q01_visites_par_etape"] == (0, 2)
     assert "Toutes les visites atteignent l'étape « visite »" in graded.output(
         "td02_q01_visites_par_etape"

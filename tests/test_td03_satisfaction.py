@@ -81,7 +81,8 @@ def test_answers_copied_from_another_student_fail():
     assert "Le NPS global ne correspond pas à vos données" in graded.output(Q02)
 
 
-def test_nps_with_detractors_from_0_to_7_loses_the_nps_items():
+@pytest.mark.parametrize("student", [STUDENT, "marc"])
+def test_nps_with_detractors_from_0_to_7_loses_the_nps_items(student):
     code = """
 def calcul_nps(notes):
     part_promoteurs = (notes >= 9).mean() * 100
@@ -91,7 +92,7 @@ def calcul_nps(notes):
 
 nps_global = calcul_nps(repondants["note_nps"])
 """
-    graded = grade_td(TD, student=STUDENT, replace={f"{Q02}_reponse": code})
+    graded = grade_td(TD, student=student, replace={f"{Q02}_reponse": code})
     # The same function feeds the NPS by channel and its chart.
     assert_only_lost(graded, Q02, Q05, Q06)
     assert graded.score == AUTOGRADED_POINTS - 5

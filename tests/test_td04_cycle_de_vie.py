@@ -114,7 +114,8 @@ rfm["M"] = pd.qcut(rfm["montant"].rank(method="first"), 5, labels=[1, 2, 3, 4, 5
     assert graded.score == AUTOGRADED_POINTS
 
 
-def test_todays_date_instead_of_the_reference_date_loses_every_dated_item():
+@pytest.mark.parametrize("student", [STUDENT, "marc"])
+def test_todays_date_instead_of_the_reference_date_loses_every_dated_item(student):
     today = pd.Timestamp.today().normalize()
     if abs(today - REF) < pd.Timedelta(days=30):
         pytest.skip("today is too close to the reference date for the statuses to differ")
@@ -123,7 +124,7 @@ def test_todays_date_instead_of_the_reference_date_loses_every_dated_item():
         "limite_actif = date_ref - pd.DateOffset(months=6)\n"
         "limite_perdu = date_ref - pd.DateOffset(months=12)"
     )
-    graded = grade_td(TD, student=STUDENT, replace={f"{Q02}_reponse": code})
+    graded = grade_td(TD, student=student, replace={f"{Q02}_reponse": code})
     # Everything counted from the dates is wrong; only the purchase summary (1 point) and the
     # choice of actions (1 point) survive, and the chart of statuses goes with them.
     assert_only_lost(graded, Q02, Q03, Q04, Q05, Q06, Q07, Q08, Q09)
