@@ -19,10 +19,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import yaml
+from livre import HTML, ROOT, toc_pages  # noqa: F401 - re-exported for the browser tests
 
-ROOT = Path(__file__).resolve().parents[1]
-HTML = ROOT / "_build" / "html"
 CAPTURES = ROOT / "_build" / "captures"
 CHROMIUM = os.environ.get("PARCOURS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -48,32 +46,6 @@ SANS_LIVRE = "Le livre n'est pas construit ({chemin} manque) : lancez « make bo
 LOCAL_HOSTS = {"127.0.0.1"}
 DESKTOP = {"width": 1280, "height": 900}
 MOBILE = {"width": 390, "height": 844}
-
-
-def toc_pages(toc_file: Path = ROOT / "_toc.yml") -> list[str]:
-    """Every page of the table of contents, in reading order (root first), as docnames."""
-    toc = yaml.safe_load(toc_file.read_text(encoding="utf-8"))
-    pages = [toc["root"]]
-
-    def walk(entries) -> None:
-        for entry in entries or []:
-            if "file" in entry:
-                pages.append(str(entry["file"]).removesuffix(".md").removesuffix(".ipynb"))
-            if "glob" in entry:
-                base = ROOT / Path(entry["glob"]).parent
-                found = sorted(base.glob(Path(entry["glob"]).name + ".*"))
-                pages.extend(
-                    str(p.relative_to(ROOT).with_suffix(""))
-                    for p in found
-                    if p.suffix in (".md", ".ipynb") and str(p.relative_to(ROOT)) not in pages
-                )
-            for key in ("parts", "chapters", "sections"):
-                walk(entry.get(key))
-
-    walk(toc.get("parts"))
-    walk(toc.get("chapters"))
-    walk(toc.get("sections"))
-    return list(dict.fromkeys(pages))
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -29,7 +29,19 @@ def grade_td(
     return c.autograde(c.submission(replace=replace, blank=blank), student=student)
 
 
-__all__ = ["Graded", "assert_only_lost", "course", "grade_all", "grade_td", "solution_code"]
+__all__ = [
+    "CORRECT_CASES",
+    "MISTAKE_CASES",
+    "Graded",
+    "assert_full_marks",
+    "assert_mistakes",
+    "assert_only_lost",
+    "course",
+    "grade_all",
+    "grade_cases",
+    "grade_td",
+    "solution_code",
+]
 
 
 def assert_only_lost(graded: Graded, *grade_ids: str) -> None:
@@ -91,3 +103,32 @@ def solution_code(td: str) -> dict[str, str]:
         for cell in source.cells
         if cell.get("metadata", {}).get("nbgrader", {}).get("solution") and cell.cell_type == "code"
     }
+
+
+CORRECT_CASES = ("idiomes", "arrondis", "variantes")
+MISTAKE_CASES = ("erreurs-a", "erreurs-b")
+
+
+def grade_cases(td: str, questions: dict, cases: dict, ids) -> dict[str, Graded]:
+    """Grade every case (``{question: code}``) under every id, in one batch: ``"case.id"`` keys."""
+    c = course(td)
+    submissions = {
+        f"{case}.{sid}": c.submission(
+            replace={f"{questions[q]}_reponse": code for q, code in answers.items()}
+        )
+        for case, answers in cases.items()
+        for sid in ids
+    }
+    return grade_all(td, submissions)
+
+
+def assert_full_marks(graded: Graded) -> None:
+    assert graded.score == graded.max_score, {g: s for g, s in graded.grades.items() if s[0] < s[1]}
+
+
+def assert_mistakes(graded: Graded, questions: dict, mistakes: dict, also_lost=()) -> None:
+    """The mistaken questions (and those they spill into) lose exactly their points, with hints."""
+    assert_only_lost(graded, *(questions[q] for q in (*mistakes, *also_lost)))
+    for q, (_, hint) in mistakes.items():
+        gid = questions[q]
+        assert hint in graded.output(gid), (gid, graded.output(gid)[-400:])

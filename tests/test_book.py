@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 from functools import cache
@@ -13,13 +12,11 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-import yaml
 from bs4 import BeautifulSoup
+from livre import ROOT, parsed, toc_pages
 
 pytestmark = pytest.mark.xdist_group("book")
 
-ROOT = Path(__file__).resolve().parents[1]
-HTML = ROOT / "_build" / "html"
 
 CHAPTERS = {
     "ch1_experience_client": "td01_experience_client",
@@ -251,46 +248,16 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).lower()
 
 
-def _toc_pages() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    pages = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                pages.append(entry["file"])
-            walk(entry.get("sections"))
-
-    for part in toc.get("parts", []):
-        walk(part.get("chapters"))
-    walk(toc.get("chapters"))
-    return pages
-
-
-TOC_PAGES = _toc_pages()
-
-
-@pytest.fixture(scope="module")
-def site() -> Path:
-    if not (HTML / "index.html").exists():
-        if os.environ.get("CI"):
-            pytest.fail("_build/html is missing: the book was not built (run `make book`).")
-        pytest.skip("_build/html is missing: build the book first with `make book`.")
-    return HTML
-
-
-@cache
-def _soup(path: Path) -> BeautifulSoup:
-    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+TOC_PAGES = toc_pages()
 
 
 @cache
 def _ids(path: Path) -> frozenset[str]:
-    return frozenset(tag["id"] for tag in _soup(path).find_all(id=True))
+    return frozenset(tag["id"] for tag in parsed(path).find_all(id=True))
 
 
 def page(site: Path, name: str) -> BeautifulSoup:
-    return _soup(site / f"{name}.html")
+    return parsed(site / f"{name}.html")
 
 
 def article(site: Path, name: str):

@@ -7,7 +7,6 @@ the copied-runs test reads the sources and the seed documents in ``<repo>/../sha
 from __future__ import annotations
 
 import json
-import os
 import re
 import unicodedata
 from functools import cache
@@ -15,13 +14,11 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-import yaml
 from bs4 import BeautifulSoup
+from livre import ROOT, parsed, toc_pages
 
 pytestmark = pytest.mark.xdist_group("book")
 
-ROOT = Path(__file__).resolve().parents[1]
-HTML = ROOT / "_build" / "html"
 # The seed documents sit in ``<repo>/../shared/seeds`` (a git worktree is one level deeper).
 SEEDS = next(
     (
@@ -41,41 +38,11 @@ CHAPTERS = (
 )
 
 
-def _toc_pages() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    pages = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                pages.append(entry["file"])
-            walk(entry.get("sections"))
-
-    for part in toc.get("parts", []):
-        walk(part.get("chapters"))
-    walk(toc.get("chapters"))
-    return pages
-
-
-TOC_PAGES = _toc_pages()
-
-
-@pytest.fixture(scope="module")
-def site() -> Path:
-    if not (HTML / "index.html").exists():
-        if os.environ.get("CI"):
-            pytest.fail("_build/html manque : le livre n'a pas été construit (make book).")
-        pytest.skip("_build/html manque : construisez d'abord le livre avec `make book`.")
-    return HTML
-
-
-@cache
-def _soup(path: Path) -> BeautifulSoup:
-    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+TOC_PAGES = toc_pages()
 
 
 def _article(site: Path, name: str):
-    return _soup(site / f"{name}.html").select_one("article.bd-article")
+    return parsed(site / f"{name}.html").select_one("article.bd-article")
 
 
 # --- typography --------------------------------------------------------------------------------
@@ -94,7 +61,7 @@ def _visible_text(soup: BeautifulSoup, sep: str = "") -> str:
 @pytest.mark.parametrize("name", TOC_PAGES)
 def test_no_curly_double_quote_inside_a_word(site, name):
     """« L”expérience » is a straight apostrophe that smart quotes turned into a closing quote."""
-    soup = _soup(site / f"{name}.html")
+    soup = parsed(site / f"{name}.html")
     texts = [_visible_text(soup)]
     texts += [str(el.get(a)) for el in soup.find_all(True) for a in ("alt", "title") if el.get(a)]
     found = [
@@ -184,7 +151,7 @@ def test_toc_page_is_built_with_content(site, name):
 
 @pytest.mark.parametrize("name", TOC_PAGES)
 def test_every_download_link_resolves(site, name):
-    soup = _soup(site / f"{name}.html")
+    soup = parsed(site / f"{name}.html")
     base = (site / f"{name}.html").parent
     links = [a.get("href", "") for a in soup.select("a.download, a[download]")]
     links += [a.get("href", "") for a in soup.find_all("a") if "_downloads/" in a.get("href", "")]
@@ -225,7 +192,7 @@ def test_chapter_has_six_clickable_multiple_choice_questions(site, chapter):
 
 
 def test_quiz_script_and_style_are_served_locally(site):
-    soup = _soup(site / "book/ch3_satisfaction.html")
+    soup = parsed(site / "book/ch3_satisfaction.html")
     scripts = [s.get("src", "") for s in soup.find_all("script")]
     styles = [s.get("href", "") for s in soup.find_all("link", rel="stylesheet")]
     assert any(s.split("?")[0].endswith("quiz.js") for s in scripts)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from nbgrading import assert_only_lost, course, grade_all, grade_td
+from nbgrading import (
+    CORRECT_CASES,
+    MISTAKE_CASES,
+    assert_full_marks,
+    assert_mistakes,
+    assert_only_lost,
+    course,
+    grade_cases,
+    grade_td,
+)
 
 from parcours import charger
 
@@ -295,29 +304,17 @@ CASES = {
 
 @pytest.fixture(scope="module")
 def batch():
-    c = course(TD)
-    submissions = {
-        f"{case}.{sid}": c.submission(
-            replace={f"{Q[q]}_reponse": code for q, code in answers.items()}
-        )
-        for case, answers in CASES.items()
-        for sid in IDS
-    }
-    return grade_all(TD, submissions)
+    return grade_cases(TD, Q, CASES, IDS)
 
 
-@pytest.mark.parametrize("case", ["idiomes", "arrondis", "variantes"])
+@pytest.mark.parametrize("case", CORRECT_CASES)
 @pytest.mark.parametrize("sid", IDS)
 def test_correct_variants_score_full_marks(batch, case, sid):
-    graded = batch[f"{case}.{sid}"]
-    assert graded.score == graded.max_score, {g: s for g, s in graded.grades.items() if s[0] < s[1]}
+    assert_full_marks(batch[f"{case}.{sid}"])
 
 
-@pytest.mark.parametrize("case", ["erreurs-a", "erreurs-b"])
+@pytest.mark.parametrize("case", MISTAKE_CASES)
 @pytest.mark.parametrize("sid", IDS)
 def test_classic_mistakes_lose_exactly_their_points_with_their_hint(batch, case, sid):
     mistakes = MISTAKES_A if case == "erreurs-a" else MISTAKES_B
-    graded = batch[f"{case}.{sid}"]
-    assert_only_lost(graded, *(Q[q] for q in mistakes))
-    for q, (_, hint) in mistakes.items():
-        assert hint in graded.output(Q[q]), (Q[q], graded.output(Q[q])[-400:])
+    assert_mistakes(batch[f"{case}.{sid}"], Q, mistakes)
