@@ -292,12 +292,21 @@ MORE_VARIANTS = {  # a second correct variant for the questions the rounded case
     ),
     10: 'actions = dict(suspect="E", prospect="F", nouveau="C", actif="A", dormant="B", perdu="D")',
 }
+# The average basket instead of the revenue: the purchase summary is wrong, and so are the two
+# items built on its `ca` column (revenue by status, the M of RFM); the statuses stay right.
+MISTAKE_ACHATS = {
+    1: (
+        ACHATS.replace('ca=("montant", "sum")', 'ca=("montant", "mean")'),
+        "Le chiffre d'affaires par client (somme des montants) est inexact.",
+    )
+}
 CASES = {
     "variantes": MORE_VARIANTS,
     "idiomes": OTHER_IDIOMS,
     "arrondis": ROUNDED,
     "erreurs-a": {k: code for k, (code, _) in MISTAKES_A.items()},
     "erreurs-b": {k: code for k, (code, _) in MISTAKES_B.items()},
+    "erreur-achats": {k: code for k, (code, _) in MISTAKE_ACHATS.items()},
 }
 
 
@@ -311,6 +320,7 @@ def test_variants_really_differ_from_the_solution():
         assert OTHER_IDIOMS[q] != SOL[f"{Q[q]}_reponse"]
         assert MORE_VARIANTS[q] != SOL[f"{Q[q]}_reponse"]
     assert MISTAKES_A[8][0] != SOL[f"{Q08}_reponse"]
+    assert MISTAKE_ACHATS[1][0] != ACHATS
 
 
 @pytest.mark.parametrize("case", CORRECT_CASES)
@@ -324,3 +334,12 @@ def test_correct_variants_score_full_marks(batch, case, sid):
 def test_classic_mistakes_lose_exactly_their_points_with_their_hint(batch, case, sid):
     mistakes = MISTAKES_A if case == "erreurs-a" else MISTAKES_B
     assert_mistakes(batch[f"{case}.{sid}"], Q, mistakes)
+
+
+@pytest.mark.parametrize("sid", IDS)
+def test_average_basket_instead_of_revenue_spills_into_revenue_items_only(batch, sid):
+    graded = batch[f"erreur-achats.{sid}"]
+    assert_mistakes(graded, Q, MISTAKE_ACHATS, also_lost=(6, 8))
+    assert graded.score == AUTOGRADED_POINTS - 4
+    assert "Les colonnes frequence et montant ne correspondent pas" in graded.output(Q08)
+    assert "additionnez la colonne ca par statut" in graded.output(Q06)
