@@ -445,7 +445,7 @@ def _run(tasks, settings, workers, root, td, db_url, config, source_hash, result
     for p in procs:
         p.start()
     done = failed = 0
-    rss = []
+    rss, kernel_rss, zygote_rss = [], [], []
     durations = []
     checks = []
     try:
@@ -478,6 +478,8 @@ def _run(tasks, settings, workers, root, td, db_url, config, source_hash, result
                 continue
             raw["empreinte_sujet"] = source_hash
             rss.append(raw.get("rss_max_mo", 0.0))
+            kernel_rss.append(raw.get("rss_noyau_mo", 0.0))
+            zygote_rss.append(raw.get("rss_zygote_mo", 0.0))
             durations.append(raw.get("duree_s", 0.0))
             checks.append(raw.get("checks_s", 0.0))
             student = raw["etudiant"]
@@ -494,6 +496,8 @@ def _run(tasks, settings, workers, root, td, db_url, config, source_hash, result
                 p.kill()
     result.stats = {
         "rss_max_mo": max(rss) if rss else 0.0,
+        "rss_noyau_mo": max(kernel_rss, default=0.0),
+        "rss_zygote_mo": max(zygote_rss, default=0.0),
         "duree_moyenne_s": sum(durations) / len(durations) if durations else 0.0,
         "verifications_s": sum(checks) / len(checks) if checks else 0.0,
     }

@@ -167,6 +167,51 @@ def limits_prefix(limits: Limits, cgroups: list[Path]) -> list[str]:
     return args + ["--"]
 
 
+def bwrap_args(limits: Limits, *, ipc: Path, workdir: str, env: dict | None) -> list[str]:
+    """bwrap and its options: the sandbox of one kernel (or of a worker's zygote), ending in ``--``."""
+    args = [
+        bwrap_path() or "bwrap",
+        "--unshare-all",
+        "--die-with-parent",
+        "--new-session",
+        "--cap-drop",  # run by root, bwrap would keep every capability inside the sandbox
+        "ALL",
+        "--clearenv",
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--size",
+        str(limits.tmp_bytes),
+        "--tmpfs",
+        "/tmp",
+    ]
+    for root in _readonly_roots():
+        args += ["--ro-bind", root, root]
+    args += ["--bind", str(ipc), str(ipc)]
+    Path(workdir).mkdir(parents=True, exist_ok=True)
+    args += ["--bind", workdir, "/travail", "--chdir", "/travail"]
+    full_env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "HOME": "/tmp",
+        "LANG": "C.UTF-8",
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        "MPLCONFIGDIR": "/tmp/mpl",
+        "PYTHONNOUSERSITE": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "IPYTHONDIR": "/tmp/ipython",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    }
+    full_env.update(env or {})
+    for key, value in full_env.items():
+        args += ["--setenv", key, value]
+    return args + ["--"]
+
+
 class SandboxedKernelManager(AsyncKernelManager):
     """A kernel manager whose kernel runs under bwrap, talking over ZMQ ``ipc`` sockets."""
 
@@ -176,6 +221,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     isolated = AnyTrait(True)
 
     def __init__(self, **kwargs):
+        kwargs.setdefault("client_class", "parcours.kernel_client.SlicedKernelClient")
         super().__init__(**kwargs)
         self.limits = self.limits or Limits()
         self._private = Path(tempfile.mkdtemp(prefix="parcours-noyau-"))
@@ -195,47 +241,10 @@ class SandboxedKernelManager(AsyncKernelManager):
         return prefix + self._bwrap_args() + cmd
 
     def _bwrap_args(self) -> list[str]:
-        args = [
-            bwrap_path() or "bwrap",
-            "--unshare-all",
-            "--die-with-parent",
-            "--new-session",
-            "--clearenv",
-            "--proc",
-            "/proc",
-            "--dev",
-            "/dev",
-            "--size",
-            str(self.limits.tmp_bytes),
-            "--tmpfs",
-            "/tmp",
-        ]
-        for root in _readonly_roots():
-            args += ["--ro-bind", root, root]
-        ipc = str(self._private / "ipc")
-        args += ["--bind", ipc, ipc]
         workdir = str(self.workdir) if self.workdir else str(self._private / "travail")
-        Path(workdir).mkdir(parents=True, exist_ok=True)
-        args += ["--bind", workdir, "/travail", "--chdir", "/travail"]
-        env = {
-            "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
-            "HOME": "/tmp",
-            "LANG": "C.UTF-8",
-            "MPLBACKEND": "module://matplotlib_inline.backend_inline",
-            "MPLCONFIGDIR": "/tmp/mpl",
-            "PYTHONNOUSERSITE": "1",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "OMP_NUM_THREADS": "1",
-            "OPENBLAS_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-            "JUPYTER_PLATFORM_DIRS": "1",
-            "IPYTHONDIR": "/tmp/ipython",
-            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-        }
-        env.update(self.sandbox_env or {})
-        for key, value in env.items():
-            args += ["--setenv", key, value]
-        return args + ["--"]
+        return bwrap_args(
+            self.limits, ipc=self._private / "ipc", workdir=workdir, env=self.sandbox_env
+        )
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         kw["stdout"] = subprocess.DEVNULL

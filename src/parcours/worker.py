@@ -44,6 +44,7 @@ class Settings:
     isolated: bool = True
     limits: object = None
     secret: str = ""
+    forked: bool = True  # isolated kernels forked from a zygote (parcours.kernel_pool)
 
 
 def sha256(path: Path) -> str:
@@ -52,6 +53,14 @@ def sha256(path: Path) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def _kernel_args() -> list[str]:
+    return [
+        "--HistoryManager.hist_file=:memory:",
+        "--IPKernelApp.log_level=ERROR",
+        *(f"--IPKernelApp.exec_lines={line}" for line in WARM_LINES),
+    ]
 
 
 def _start_kernel(task: Task, settings: Settings):
@@ -73,13 +82,8 @@ def _start_kernel(task: Task, settings: Settings):
         isolated=settings.isolated,
     )
     km._parcours_work = work
-    args = [
-        "--HistoryManager.hist_file=:memory:",
-        "--IPKernelApp.log_level=ERROR",
-        *(f"--IPKernelApp.exec_lines={line}" for line in WARM_LINES),
-    ]
     try:
-        run_sync(km.start_kernel)(extra_arguments=args)
+        run_sync(km.start_kernel)(extra_arguments=_kernel_args())
     except Exception as exc:  # noqa: BLE001 - reported as a dead kernel
         km._parcours_start_error = f"{type(exc).__name__}: {exc}"[:300]
     return km
@@ -266,11 +270,84 @@ def grade_task(task: Task, km, settings: Settings) -> dict:
     return result
 
 
+def _fork_kernel(task: Task, sandbox, settings: Settings):
+    from jupyter_core.utils import run_sync
+
+    from parcours.kernel_pool import ForkedKernelManager
+
+    src = Path(task.notebook)
+    try:
+        shutil.copy2(src, sandbox.work / src.name)
+    except OSError:
+        pass
+    km = ForkedKernelManager(
+        kernel_name="python3",
+        sandbox=sandbox,
+        sandbox_env={"PARCOURS_ETUDIANT": task.student, "PARCOURS_SECRET": settings.secret},
+    )
+    try:
+        run_sync(km.start_kernel)(extra_arguments=_kernel_args())
+    except Exception as exc:  # noqa: BLE001 - reported as a dead kernel
+        km._parcours_start_error = f"{type(exc).__name__}: {exc}"[:300]
+    return km
+
+
+def _grade_or_fail(task: Task, km, settings: Settings) -> dict:
+    try:
+        return grade_task(task, km, settings)
+    except Exception as exc:  # noqa: BLE001 - never lose a submission
+        return {
+            "etudiant": task.student,
+            "td": task.td,
+            "empreinte": task.empreinte,
+            "alertes": list(task.alerts),
+            "questions": {},
+            "echec": {"code": "noyau_mort", "message": f"Correction impossible ({exc})."[:300]},
+            "identite_chargee": None,
+            "notebook": None,
+            "duree_s": 0.0,
+        }
+
+
+def _send(results, result: dict) -> None:
+    result["rss_max_mo"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    results.put(json.dumps(result))
+
+
+def _forked_loop(tasks, results, settings: Settings) -> bool:
+    """One sandbox for the worker, a kernel forked in it per submission; False if it cannot start."""
+    from parcours.kernel_pool import ZygoteSandbox
+
+    sandbox = ZygoteSandbox(settings.limits)
+    try:
+        if not sandbox.ready():
+            return False
+        while True:
+            task = tasks.get()
+            if task is None:
+                return True
+            if not sandbox.alive:
+                sandbox.close()
+                sandbox = ZygoteSandbox(settings.limits)
+                sandbox.ready()
+            km = _fork_kernel(task, sandbox, settings)
+            try:
+                result = _grade_or_fail(task, km, settings)
+            finally:
+                sandbox.reset()
+            result.update({k: round(v, 1) for k, v in sandbox.memory_mb.items()})
+            _send(results, result)
+    finally:
+        sandbox.close()
+
+
 def worker_main(tasks, results, settings: Settings) -> None:
-    """Worker process loop: one kernel per submission, the next one started in advance."""
+    """Worker process loop: one kernel per submission, forked or started in advance."""
     import warnings
 
     warnings.simplefilter("ignore")
+    if settings.isolated and settings.forked and _forked_loop(tasks, results, settings):
+        return
     pending = None
     finished = False
     while True:
@@ -293,23 +370,10 @@ def worker_main(tasks, results, settings: Settings) -> None:
             elif nxt:
                 following = (nxt, _start_kernel(nxt, settings))
         try:
-            result = grade_task(task, km, settings)
-        except Exception as exc:  # noqa: BLE001 - never lose a submission
-            result = {
-                "etudiant": task.student,
-                "td": task.td,
-                "empreinte": task.empreinte,
-                "alertes": list(task.alerts),
-                "questions": {},
-                "echec": {"code": "noyau_mort", "message": f"Correction impossible ({exc})."[:300]},
-                "identite_chargee": None,
-                "notebook": None,
-                "duree_s": 0.0,
-            }
+            result = _grade_or_fail(task, km, settings)
         finally:
             _stop_kernel(km)
-        result["rss_max_mo"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-        results.put(json.dumps(result))
+        _send(results, result)
         pending = following
 
 
