@@ -3,7 +3,8 @@
 60 copies of td03_satisfaction (full, blank, partial, typical mistakes; 12 students) are graded
 twice in two copies of one temporary course folder:
 - « nbgrader » : `nbgrader autograde td03_satisfaction` (one process, one copy after the other,
-  tests run inside each student's kernel, PARCOURS_ETUDIANT set per copy);
+  tests run inside each student's kernel, PARCOURS_ETUDIANT set per copy; it gets the same
+  sliced kernel client as ours, so neither side pays pyzmq's missed-wakeup 60 s stalls);
 - « parcours corriger » : `grade_batch` with the default number of workers (one per core),
   sandboxed kernels forked from each worker's zygote, trusted checks in the grader.
 Scores must be identical copy by copy. Reports the ratio, seconds per copy for both, the cost of

@@ -1,6 +1,7 @@
 """nbgrader's Execute step with trusted checks (installed by the course's ``nbgrader_config.py``).
 
-:class:`ExecuteAsStudent` runs a submission with ``PARCOURS_ETUDIANT`` set to its author.
+:class:`ExecuteAsStudent` runs a submission with ``PARCOURS_ETUDIANT`` set to its author (and a
+kernel client that polls in slices, see :mod:`parcours.kernel_client`).
 :class:`TrustedExecute` also rebuilds the notebook against the source notebook (``solutions/``) and,
 at each test cell, runs an export of the names the check reads instead of the test: the values come
 back as data and the check runs in this process (see :mod:`parcours.checks`). The test cell's
@@ -28,6 +29,12 @@ KERNEL_EXEC_LINES = ["import parcours.kernel_export"]
 
 
 class ExecuteAsStudent(Execute):
+    def create_kernel_manager(self):
+        # polls in slices: with one long poll a reply already there can wait a whole cell timeout
+        km = super().create_kernel_manager()
+        km.client_class = "parcours.kernel_client.SlicedKernelClient"
+        return km
+
     def preprocess(self, nb, resources=None, km=None):
         student = ((resources or {}).get("nbgrader") or {}).get("student")
         if not student:
