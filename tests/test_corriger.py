@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from parcours import exchange
 from parcours.batch import RESULT_FILE, BatchError, grade_batch
 from parcours.checks import free_names
 from parcours.cli import main
+from parcours.kernel_pool import OWNER_FILE, PREFIX, process_running
 from parcours.sandbox import Limits, sandbox_available
 
 pytestmark = pytest.mark.xdist_group("corriger_classe")
@@ -179,6 +181,13 @@ def test_regrading_gives_identical_scores_and_skips_unchanged_copies(graded_clas
 
 
 @pytest.mark.lent
+def _owner_dead(folder: Path) -> bool:
+    try:
+        return not process_running(int((folder / OWNER_FILE).read_text()))
+    except (OSError, ValueError):
+        return False
+
+
 def test_kill_9_then_rerun_grades_only_what_is_missing(tmp_path):
     if sandbox_available():
         pytest.skip(f"Bac à sable indisponible : {sandbox_available()}")
@@ -204,9 +213,13 @@ def test_kill_9_then_rerun_grades_only_what_is_missing(tmp_path):
     proc.wait()
     done_before = {p.parts[-3] for p in tmp_path.glob(f"autograded/*/{TD}/{RESULT_FILE}")}
     assert 1 <= len(done_before) < len(EXPECTED)
+    left = [p for p in Path(tempfile.gettempdir()).glob(f"{PREFIX}*") if _owner_dead(p)]
+    assert left  # the killed worker's sandbox folder, with a copy of a submission
     batch = grade_batch(TD, root=tmp_path, workers=2, limits=LIMITS)
     assert batch.scores == EXPECTED
     assert {s for s, r in batch.results.items() if r.repris} == done_before
+    # the rerun removed the killed worker's sandbox folder (with its copy of a submission)
+    assert not [p for p in left if p.exists()]
     assert _gradebook_scores(f"sqlite:///{tmp_path / 'gradebook.db'}") == EXPECTED
 
 

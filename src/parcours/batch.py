@@ -329,6 +329,9 @@ def grade_batch(
                 "notes). Installez bubblewrap, ou relancez avec --sans-isolation en connaissance "
                 "de cause."
             )
+    from parcours.kernel_pool import sweep_stale
+
+    sweep_stale()
     result = BatchResult(td=td, isolation=isolation)
     workers = workers or default_workers()
     result.workers = workers

@@ -29,6 +29,7 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import Any as AnyTrait
 
 from parcours.sandbox import (
+    CGROUP_ROOT,
     Limits,
     _cgroup_dirs,
     bwrap_args,
@@ -36,13 +37,49 @@ from parcours.sandbox import (
     remove_cgroups,
 )
 
+PREFIX = "parcours-z-"
+OWNER_FILE = "travailleur.pid"
+STALE_CGROUP_S = 3600
+
+
+def process_running(pid: int) -> bool:
+    """True while ``pid`` is a live process (a zombie, killed but not yet reaped, is not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[:1] not in (["Z"], ["X"])
+
+
+def sweep_stale() -> list[Path]:
+    """Remove what killed workers left behind: sandbox folders (a copy of a submission may still
+    be there) and, after an hour, empty cgroups. Returns the folders removed."""
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
+        try:
+            owner = int((folder / OWNER_FILE).read_text(encoding="ascii"))
+        except (OSError, ValueError):
+            continue
+        if not process_running(owner):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    for group in CGROUP_ROOT.glob("*/parcours-*"):
+        try:
+            old = time.time() - group.stat().st_mtime > STALE_CGROUP_S
+            if old and not (group / "cgroup.procs").read_text().strip():
+                group.rmdir()
+        except OSError:
+            pass
+    return removed
+
 
 class ZygoteSandbox:
     """One worker's sandbox and the zygote in it (see :mod:`parcours.zygote`)."""
 
     def __init__(self, limits: Limits | None = None) -> None:
         self.limits = limits or Limits()
-        self.base = Path(tempfile.mkdtemp(prefix="parcours-z-"))
+        self.base = Path(tempfile.mkdtemp(prefix=PREFIX))
+        (self.base / OWNER_FILE).write_text(str(os.getpid()), encoding="ascii")
         self.ipc = self.base / "ipc"
         self.work = self.base / "travail"
         self.ipc.mkdir()
