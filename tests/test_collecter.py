@@ -191,3 +191,54 @@ def test_folder_source(course, tmp_path):
     assert code == 0
     assert [line.split()[1] for line in lines(out, "importée")] == ["absent"]
     assert "inconnu" in lines(out, "non reconnue")[0]
+
+
+def _submit_through_exchange(root, student: str, notebook_bytes: bytes) -> None:
+    """What a student's « Submit » button does on the JupyterHub: nbgrader's own ExchangeSubmit."""
+    from parcours.course import open_course
+    from parcours.nbgrader_light import full_nbgrader
+
+    full_nbgrader()
+    from nbgrader.auth import Authenticator
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.exchange.default.submit import ExchangeSubmit
+
+    home = root.parent / "eleves" / student
+    (home / TD).mkdir(parents=True)
+    (home / TD / f"{TD}.ipynb").write_bytes(notebook_bytes)
+    config = open_course(root).config
+    config.CourseDirectory.student_id = student
+    config.CourseDirectory.assignment_id = TD
+    config.Exchange.assignment_dir = str(home)
+    ExchangeSubmit(
+        coursedir=CourseDirectory(config=config),
+        authenticator=Authenticator(config=config),
+        config=config,
+    ).start()
+
+
+def test_exchange_source_takes_what_students_submitted_on_the_hub(tmp_path):
+    import termclass as tc
+
+    root = tc.make_course(tmp_path)
+    (tmp_path / "liste.csv").write_text(
+        "Identifiant;Nom;Prénom\nzoe;École;Zoé\njerome;Lefèvre;Jérôme\nnoe;Girard;Noé\n",
+        encoding="utf-8",
+    )
+    R = ("--racine", root)
+    assert run("etudiants", "importer", tmp_path / "liste.csv", *R)[0] == 0
+    assert run("publier", TD, "--echange", *R)[0] == 0
+    _submit_through_exchange(root, "zoe", notebook("copie de Zoé"))
+    _submit_through_exchange(root, "jerome", notebook("copie de Jérôme"))
+    _submit_through_exchange(root, "intrus", notebook("inconnu"))
+
+    code, out, err = run("collecter", TD, "--depuis", "echange", *R)
+
+    assert code == 0, err
+    assert [line.split()[1] for line in lines(out, "importée")] == ["jerome", "zoe"]
+    assert "intrus" in lines(out, "non reconnue")[0]
+    assert "noe" in lines(out, "absente")[0]
+    copy = root / "submitted" / "zoe" / TD / f"{TD}.ipynb"
+    assert (
+        json.loads(copy.read_text(encoding="utf-8"))["cells"][0]["source"] == "x = 'copie de Zoé'"
+    )
