@@ -31,11 +31,13 @@ def grade_td(
 
 __all__ = [
     "CORRECT_CASES",
+    "IDS",
     "MISTAKE_CASES",
     "Graded",
     "assert_full_marks",
     "assert_mistakes",
     "assert_only_lost",
+    "case_table",
     "course",
     "grade_all",
     "grade_cases",
@@ -107,6 +109,19 @@ def solution_code(td: str) -> dict[str, str]:
 
 CORRECT_CASES = ("idiomes", "arrondis", "variantes")
 MISTAKE_CASES = ("erreurs-a", "erreurs-b")
+IDS = ("lea", "marc")  # every case is graded under these two student ids
+
+
+def case_table(*, variants, idioms, rounded, mistakes_a, mistakes_b, **more_mistakes) -> dict:
+    """The cases of a TD's batch: the three correct ones (``{question: code}``), then the mistakes
+    (``{question: (code, hint)}``) by case name."""
+    mistakes = {"erreurs-a": mistakes_a, "erreurs-b": mistakes_b, **more_mistakes}
+    return {
+        "variantes": variants,
+        "idiomes": idioms,
+        "arrondis": rounded,
+        **{name: {q: code for q, (code, _) in m.items()} for name, m in mistakes.items()},
+    }
 
 
 def grade_cases(td: str, questions: dict, cases: dict, ids) -> dict[str, Graded]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 from nbgrading import (
     CORRECT_CASES,
+    IDS,
     MISTAKE_CASES,
     assert_full_marks,
     assert_mistakes,
     assert_only_lost,
+    case_table,
     grade_cases,
     grade_td,
 )
@@ -100,7 +102,6 @@ def test_peak_end_with_the_first_score_instead_of_the_last():
 # --- A fair teacher's grading: every correct variant scores, each classic mistake loses its points.
 # One nbgrader run grades every case below under two student ids.
 
-IDS = ("lea", "marc")
 Q = {
     n: gid
     for n, gid in enumerate(
@@ -256,13 +257,13 @@ MORE_VARIANTS = {  # a second correct variant for the questions the rounded case
         'enjeu_situation_b = "Outil d\'innovation stratégique"'
     ),
 }
-CASES = {
-    "variantes": MORE_VARIANTS,
-    "idiomes": {k: v for k, v in OTHER_IDIOMS.items()},
-    "arrondis": ROUNDED,
-    "erreurs-a": {k: code for k, (code, _) in MISTAKES_A.items()},
-    "erreurs-b": {k: code for k, (code, _) in MISTAKES_B.items()},
-}
+CASES = case_table(
+    variants=MORE_VARIANTS,
+    idioms=OTHER_IDIOMS,
+    rounded=ROUNDED,
+    mistakes_a=MISTAKES_A,
+    mistakes_b=MISTAKES_B,
+)
 
 
 @pytest.fixture(scope="module")

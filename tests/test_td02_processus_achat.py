@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 from nbgrading import (
     CORRECT_CASES,
+    IDS,
     MISTAKE_CASES,
     assert_full_marks,
     assert_mistakes,
     assert_only_lost,
+    case_table,
     grade_cases,
     grade_td,
 )
@@ -108,7 +110,6 @@ def test_win_rates_swapped():
 # --- A fair teacher's grading: every correct variant scores, each classic mistake loses its points.
 # One nbgrader run grades every case below under two student ids.
 
-IDS = ("lea", "marc")
 Q = {
     1: "td02_q01_visites_par_etape",
     2: "td02_q02_taux_conversion",
@@ -241,13 +242,13 @@ MORE_VARIANTS = {  # a second correct variant for the questions the rounded case
     6: 'motif_1 = "Sécurité"\nmotif_2 = "sympathie"\nmotif_3 = "Argent"\nmotif_4 = "orgueil"',
     8: 'role_1, role_2, role_3, role_4 = ("prescripteur", "Filtre", "utilisateur ", "Décideur")',
 }
-CASES = {
-    "variantes": MORE_VARIANTS,
-    "idiomes": OTHER_IDIOMS,
-    "arrondis": ROUNDED,
-    "erreurs-a": {k: code for k, (code, _) in MISTAKES_A.items()},
-    "erreurs-b": {k: code for k, (code, _) in MISTAKES_B.items()},
-}
+CASES = case_table(
+    variants=MORE_VARIANTS,
+    idioms=OTHER_IDIOMS,
+    rounded=ROUNDED,
+    mistakes_a=MISTAKES_A,
+    mistakes_b=MISTAKES_B,
+)
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,12 @@ import pandas as pd
 import pytest
 from nbgrading import (
     CORRECT_CASES,
+    IDS,
     MISTAKE_CASES,
     assert_full_marks,
     assert_mistakes,
     assert_only_lost,
+    case_table,
     course,
     grade_cases,
     grade_td,
@@ -153,7 +155,6 @@ def test_pandas_warnings_in_student_cells_do_not_change_the_score():
 # --- A fair teacher's grading: every correct variant scores, each classic mistake loses its points.
 # One nbgrader run grades every case below under two student ids.
 
-IDS = ("lea", "marc")
 Q = {
     1: Q01,
     2: Q02,
@@ -293,13 +294,13 @@ MORE_VARIANTS = {  # a second correct variant for the questions the rounded case
     6: "fig, ax = plt.subplots()\nax.barh(list(nps_par_canal.index), list(nps_par_canal))\nplt.show()",
     10: 'reponse_q10 = "b"',
 }
-CASES = {
-    "variantes": MORE_VARIANTS,
-    "idiomes": OTHER_IDIOMS,
-    "arrondis": ROUNDED,
-    "erreurs-a": {k: code for k, (code, _) in MISTAKES_A.items()},
-    "erreurs-b": {k: code for k, (code, _) in MISTAKES_B.items()},
-}
+CASES = case_table(
+    variants=MORE_VARIANTS,
+    idioms=OTHER_IDIOMS,
+    rounded=ROUNDED,
+    mistakes_a=MISTAKES_A,
+    mistakes_b=MISTAKES_B,
+)
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,12 @@ import pandas as pd
 import pytest
 from nbgrading import (
     CORRECT_CASES,
+    IDS,
     MISTAKE_CASES,
     assert_full_marks,
     assert_mistakes,
     assert_only_lost,
+    case_table,
     course,
     grade_cases,
     grade_td,
@@ -147,7 +149,6 @@ def test_todays_date_instead_of_the_reference_date_loses_every_dated_item(studen
 # --- A fair teacher's grading: every correct variant scores, each classic mistake loses its points.
 # One nbgrader run grades every case below under two student ids.
 
-IDS = ("lea", "marc")
 Q = dict(enumerate([Q01, Q02, Q03, Q04, Q05, Q06, Q07, Q08, Q09, Q10], start=1))
 SOL = solution_code(TD)
 ACHATS = (
@@ -300,14 +301,14 @@ MISTAKE_ACHATS = {
         "Le chiffre d'affaires par client (somme des montants) est inexact.",
     )
 }
-CASES = {
-    "variantes": MORE_VARIANTS,
-    "idiomes": OTHER_IDIOMS,
-    "arrondis": ROUNDED,
-    "erreurs-a": {k: code for k, (code, _) in MISTAKES_A.items()},
-    "erreurs-b": {k: code for k, (code, _) in MISTAKES_B.items()},
-    "erreur-achats": {k: code for k, (code, _) in MISTAKE_ACHATS.items()},
-}
+CASES = case_table(
+    variants=MORE_VARIANTS,
+    idioms=OTHER_IDIOMS,
+    rounded=ROUNDED,
+    mistakes_a=MISTAKES_A,
+    mistakes_b=MISTAKES_B,
+    **{"erreur-achats": MISTAKE_ACHATS},
+)
 
 
 @pytest.fixture(scope="module")

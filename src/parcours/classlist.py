@@ -9,13 +9,12 @@ stops it, with every problem listed by line number, and the gradebook is left un
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from parcours.atomic import write_json_atomic
 from parcours.tabular import header_key, read_rows
 
 # Header variants (after header_key) for each field.
@@ -175,14 +174,6 @@ def load_groups(path: Path) -> dict[str, str]:
     except (OSError, ValueError) as exc:
         raise ValueError(f"Fichier des groupes {path} illisible : {exc}") from None
     return {str(k): str(v) for k, v in data.items()}
-
-
-def write_json_atomic(path: Path, data) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(data, f, ensure_ascii=False, indent=1, sort_keys=True)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
 
 
 def store_students(course, students: list[Student]) -> tuple[int, int, int]:

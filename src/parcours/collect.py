@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from parcours.classlist import Student, class_list, normalise_name, write_json_atomic
+from parcours.atomic import write_bytes_atomic, write_json_atomic
+from parcours.classlist import Student, class_list, normalise_name
 
 DEFAULT_MAX_MB = 500.0
 ARCHIVE_DIR = "collectes"
@@ -238,15 +237,6 @@ def _versions(folder: Path) -> list[Path]:
     return sorted(folder.glob("v*_*.ipynb"), key=lambda p: int(p.name[1:].split("_", 1)[0]))
 
 
-def _write_atomic(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, target)
-
-
 def store(course, td: str, student: str, c: Candidate) -> tuple[str, str]:
     """Write one chosen submission; return (status, detail)."""
     submitted = course.submitted(student, td)
@@ -262,13 +252,13 @@ def store(course, td: str, student: str, c: Candidate) -> tuple[str, str]:
         if not versions or sha256(versions[-1].read_bytes()) != sha256(old):
             # The current copy came from elsewhere (nbgrader collect, by hand): keep it first.
             n = len(versions) + 1
-            _write_atomic(archive / f"v{n}_avant-collecte.ipynb", old)
+            write_bytes_atomic(archive / f"v{n}_avant-collecte.ipynb", old)
             versions = _versions(archive)
     if any(sha256(v.read_bytes()) == digest for v in versions):
         return "inchangée", "version déjà importée (une autre version est en place)"
     n = len(versions) + 1
-    _write_atomic(archive / f"v{n}_{stamp}.ipynb", c.data)
-    _write_atomic(current, c.data)
+    write_bytes_atomic(archive / f"v{n}_{stamp}.ipynb", c.data)
+    write_bytes_atomic(current, c.data)
     # nbgrader reads this to apply late penalties; naive Moodle times are the machine's local time.
     (submitted / "timestamp.txt").write_text(
         c.modified.astimezone().strftime("%Y-%m-%d %H:%M:%S.%f %z"), encoding="utf-8"

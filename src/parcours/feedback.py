@@ -278,8 +278,8 @@ sur vos propres données. Relisez les questions manquées avec le chapitre du co
 def write_feedback(
     course, td: str, *, student: str | None = None, scale: float = 20.0
 ) -> list[Path]:
+    from parcours.atomic import write_bytes_atomic
     from parcours.classlist import class_list
-    from parcours.collect import _write_atomic
     from parcours.results import load_td
 
     results = load_td(course, td)
@@ -301,6 +301,6 @@ def write_feedback(
             scale=scale,
         )
         target = course.root / "feedback" / sid / td / f"{td}.html"
-        _write_atomic(target, page.encode("utf-8"))
+        write_bytes_atomic(target, page.encode("utf-8"))
         written.append(target)
     return written

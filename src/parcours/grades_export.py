@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from parcours.atomic import write_bytes_atomic
 from parcours.classlist import class_list, normalise_name
 from parcours.results import fr_number, gradebook_tds, load_td
 
@@ -75,16 +74,6 @@ def note_text(row: GradeRow) -> str:
     return fr_number(row.note)
 
 
-def _atomic_bytes(target: Path, data: bytes) -> None:
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, target)
-
-
 def write_csv(rows: list[GradeRow], target: Path, *, scale: float) -> None:
     """``;``-separated, decimal comma, UTF-8 with BOM (Excel in French opens it as is)."""
     buf = io.StringIO()
@@ -104,7 +93,7 @@ def write_csv(rows: list[GradeRow], target: Path, *, scale: float) -> None:
                 "" if r.max_points is None else f"{r.max_points:g}".replace(".", ","),
             ]
         )
-    _atomic_bytes(target, buf.getvalue().encode("utf-8-sig"))
+    write_bytes_atomic(target, buf.getvalue().encode("utf-8-sig"))
 
 
 def write_xlsx(rows: list[GradeRow], target: Path, *, scale: float) -> None:
@@ -133,7 +122,7 @@ def write_xlsx(rows: list[GradeRow], target: Path, *, scale: float) -> None:
     sheet.freeze_panes = "A2"
     buf = io.BytesIO()
     book.save(buf)
-    _atomic_bytes(target, buf.getvalue())
+    write_bytes_atomic(target, buf.getvalue())
 
 
 def fill_moodle_worksheet(

@@ -33,8 +33,8 @@ from parcours.sandbox import (
     Limits,
     _cgroup_dirs,
     bwrap_args,
+    kill_sandbox,
     limits_prefix,
-    remove_cgroups,
 )
 
 PREFIX = "parcours-z-"
@@ -177,15 +177,7 @@ class ZygoteSandbox:
     def kill(self) -> None:
         """Kill the sandbox and everything in it, at once (safe from any thread)."""
         self.broken = True
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except OSError:
-                try:
-                    self.proc.kill()
-                except OSError:
-                    pass
-        remove_cgroups(self.cgroups)
+        kill_sandbox(self.proc, self.cgroups)
 
     def close(self) -> None:
         self.kill()
@@ -252,7 +244,6 @@ class ForkedKernelManager(AsyncKernelManager):
         self.transport = "ipc"
         self.ip = str(self.sandbox.ipc / name)
         self.connection_file = str(self.sandbox.ipc / f"{name}.json")
-        self._parcours_work = self.sandbox.work
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         cut = next(

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from parcours.atomic import write_bytes_atomic
 from parcours.tabular import decode, header_key, sniff_separator
 
 FOLDER = re.compile(r"^(?P<name>.+?)_(?P<n>\d+)_assignsubmission_(?P<plugin>[a-z]+)_?$")
@@ -177,18 +178,8 @@ def read_worksheet(path: Path) -> Worksheet:
 
 def write_worksheet(sheet: Worksheet, target: Path) -> None:
     """Write the worksheet back with the same separator and encoding as Moodle's file."""
-    import os
-    import tempfile
-
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=sheet.separator, lineterminator="\n")
     writer.writerow(sheet.header)
     writer.writerows(sheet.rows)
-    data = buf.getvalue().encode(sheet.encoding if sheet.encoding != "cp1252" else "cp1252")
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, target)
+    write_bytes_atomic(target, buf.getvalue().encode(sheet.encoding))

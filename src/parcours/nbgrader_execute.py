@@ -20,8 +20,8 @@ from nbgrader.preprocessors import Execute
 from traitlets import Integer, Unicode
 
 from parcours import exchange
-from parcours.checks import run_check
-from parcours.identity import GRADER_ENV, SECRET_ENV, course_secret
+from parcours.checks import as_student, run_check
+from parcours.identity import SECRET_ENV, course_secret
 from parcours.kernel_export import MIME
 from parcours.trusted import Plan, error_output, rebuild, test_item
 
@@ -37,17 +37,8 @@ class ExecuteAsStudent(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         student = ((resources or {}).get("nbgrader") or {}).get("student")
-        if not student:
+        with as_student(student):
             return super().preprocess(nb, resources, km)
-        saved = os.environ.get(GRADER_ENV)
-        os.environ[GRADER_ENV] = student
-        try:
-            return super().preprocess(nb, resources, km)
-        finally:
-            if saved is None:
-                os.environ.pop(GRADER_ENV, None)
-            else:
-                os.environ[GRADER_ENV] = saved
 
 
 class ExportMissing(Exception):

@@ -353,11 +353,11 @@ pas une preuve.</p>
 
 
 def write_report(course, td: str, *, output: Path | None = None, scale: float = 20.0) -> Path:
+    from parcours.atomic import write_bytes_atomic
     from parcours.classlist import class_list
-    from parcours.collect import _write_atomic
 
     rep = build(course, td, scale=scale, template=release_template(course, td))
     names = {s.id: s.full_name for s in class_list(course)}
     target = Path(output) if output else course.root / "rapports" / f"rapport_{td}.html"
-    _write_atomic(target, render(rep, names).encode("utf-8"))
+    write_bytes_atomic(target, render(rep, names).encode("utf-8"))
     return target

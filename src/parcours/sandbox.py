@@ -149,6 +149,19 @@ def remove_cgroups(folders: list[Path]) -> None:
                 time.sleep(0.02)
 
 
+def kill_sandbox(proc, cgroups: list[Path]) -> None:
+    """Kill a launched sandbox (its whole process group) and its cgroups, at once."""
+    if proc is not None and proc.poll() is None:
+        try:
+            os.killpg(proc.pid, 9)
+        except OSError:
+            try:
+                proc.kill()
+            except OSError:
+                pass
+    remove_cgroups(cgroups)
+
+
 def limits_prefix(limits: Limits, cgroups: list[Path]) -> list[str]:
     """The launcher that applies the limits, then execs the kernel."""
     args = [
@@ -265,16 +278,7 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     def kill_now(self) -> None:
         """Kill the sandbox (bwrap and everything under it) at once."""
-        proc = getattr(getattr(self, "provisioner", None), "process", None)
-        if proc is not None and proc.poll() is None:
-            try:
-                os.killpg(proc.pid, 9)
-            except OSError:
-                try:
-                    proc.kill()
-                except OSError:
-                    pass
-        remove_cgroups(self._cgroups)
+        kill_sandbox(getattr(getattr(self, "provisioner", None), "process", None), self._cgroups)
 
     def cleanup_all(self) -> None:
         self.kill_now()

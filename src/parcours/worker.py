@@ -55,38 +55,57 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _kernel_args() -> list[str]:
-    return [
-        "--HistoryManager.hist_file=:memory:",
-        "--IPKernelApp.log_level=ERROR",
-        *(f"--IPKernelApp.exec_lines={line}" for line in WARM_LINES),
-    ]
+def _kernel_env(task: Task, settings: Settings) -> dict[str, str]:
+    return {"PARCOURS_ETUDIANT": task.student, "PARCOURS_SECRET": settings.secret}
 
 
-def _start_kernel(task: Task, settings: Settings):
+def _launch(km, task: Task, work: Path):
+    """Copy the submission into the kernel's folder and start the kernel; errors are kept on ``km``
+    (graded as a dead kernel)."""
     from jupyter_core.utils import run_sync
 
-    from parcours.sandbox import SandboxedKernelManager
-
-    work = Path(tempfile.mkdtemp(prefix="parcours-copie-"))
     src = Path(task.notebook)
     try:
         shutil.copy2(src, work / src.name)
     except OSError:
         pass
+    km._parcours_work = work
+    try:
+        run_sync(km.start_kernel)(
+            extra_arguments=[
+                "--HistoryManager.hist_file=:memory:",
+                "--IPKernelApp.log_level=ERROR",
+                *(f"--IPKernelApp.exec_lines={line}" for line in WARM_LINES),
+            ]
+        )
+    except Exception as exc:  # noqa: BLE001 - reported as a dead kernel
+        km._parcours_start_error = f"{type(exc).__name__}: {exc}"[:300]
+    return km
+
+
+def _start_kernel(task: Task, settings: Settings):
+    """A new sandboxed kernel of its own (``--sans-isolation``, or no zygote)."""
+    from parcours.sandbox import SandboxedKernelManager
+
+    work = Path(tempfile.mkdtemp(prefix="parcours-copie-"))
     km = SandboxedKernelManager(
         kernel_name="python3",
         workdir=str(work),
         limits=settings.limits,
-        sandbox_env={"PARCOURS_ETUDIANT": task.student, "PARCOURS_SECRET": settings.secret},
+        sandbox_env=_kernel_env(task, settings),
         isolated=settings.isolated,
     )
-    km._parcours_work = work
-    try:
-        run_sync(km.start_kernel)(extra_arguments=_kernel_args())
-    except Exception as exc:  # noqa: BLE001 - reported as a dead kernel
-        km._parcours_start_error = f"{type(exc).__name__}: {exc}"[:300]
-    return km
+    return _launch(km, task, work)
+
+
+def _fork_kernel(task: Task, sandbox, settings: Settings):
+    """A kernel forked by the worker's zygote, in its sandbox."""
+    from parcours.kernel_pool import ForkedKernelManager
+
+    km = ForkedKernelManager(
+        kernel_name="python3", sandbox=sandbox, sandbox_env=_kernel_env(task, settings)
+    )
+    return _launch(km, task, sandbox.work)
 
 
 def _stop_kernel(km) -> None:
@@ -268,28 +287,6 @@ def grade_task(task: Task, km, settings: Settings) -> dict:
     result["checks_s"] = round(float((resources.get("parcours") or {}).get("checks_s", 0.0)), 4)
     result["duree_s"] = round(time.perf_counter() - started, 3)
     return result
-
-
-def _fork_kernel(task: Task, sandbox, settings: Settings):
-    from jupyter_core.utils import run_sync
-
-    from parcours.kernel_pool import ForkedKernelManager
-
-    src = Path(task.notebook)
-    try:
-        shutil.copy2(src, sandbox.work / src.name)
-    except OSError:
-        pass
-    km = ForkedKernelManager(
-        kernel_name="python3",
-        sandbox=sandbox,
-        sandbox_env={"PARCOURS_ETUDIANT": task.student, "PARCOURS_SECRET": settings.secret},
-    )
-    try:
-        run_sync(km.start_kernel)(extra_arguments=_kernel_args())
-    except Exception as exc:  # noqa: BLE001 - reported as a dead kernel
-        km._parcours_start_error = f"{type(exc).__name__}: {exc}"[:300]
-    return km
 
 
 def _grade_or_fail(task: Task, km, settings: Settings) -> dict:

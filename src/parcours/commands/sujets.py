@@ -6,11 +6,9 @@ whose solution does not score full marks is refused and ``exercises/`` is left a
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
+from parcours.atomic import write_bytes_atomic
 from parcours.grading import PROJECT_ROOT
 
 HELP = "Générer les notebooks étudiants (exercises/) à partir des sources (solutions/)."
@@ -100,11 +98,6 @@ def release_all(
                         f"(tests en échec : {', '.join(lost)}). Sujet non publié."
                     )
             target = output / td / f"{td}.ipynb"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{td}.", suffix=".tmp", dir=target.parent)
-            os.close(fd)
-            shutil.copyfile(course.release_path, tmp)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
+            write_bytes_atomic(target, course.release_path.read_bytes())
             done.append((td, target))
     return done
