@@ -9,7 +9,7 @@ from nbgrader.preprocessors import (
     SaveAutoGrades,
 )
 
-from parcours.nbgrader_execute import TrustedExecute
+from parcours.grading.nbgrader_execute import TrustedExecute
 
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 
@@ -39,7 +39,7 @@ c.Execute.interrupt_on_timeout = True
 c.ExecutePreprocessor.timeout = 120
 c.Exchange.assignment_dir = "."
 
-# Trusted checks (parcours.nbgrader_execute): each submission runs with PARCOURS_ETUDIANT set to
+# Trusted checks (parcours.grading.nbgrader_execute): each submission runs with PARCOURS_ETUDIANT set to
 # its author, its locked and test cells restored from solutions/; at each test cell the kernel only
 # exports the values the check reads, as data, and the check runs in the grader's process, so
 # nothing a submission rebinds (builtins, numpy, parcours.charger…) can change a score.

@@ -43,7 +43,7 @@ MISTAKES = {
 def build(folder: Path, n_students: int) -> int:
     import nbformat
 
-    from parcours.grading import Course
+    from parcours.grading.config import Course
 
     course = Course(TD)
     (folder / "solutions" / TD).mkdir(parents=True)
@@ -95,8 +95,8 @@ def plain_nbgrader(folder: Path) -> float:
     """Sequential stock nbgrader: tests inside the student's kernel (ExecuteAsStudent)."""
     config = (folder / "nbgrader_config.py").read_text(encoding="utf-8")
     config = config.replace(
-        "from parcours.nbgrader_execute import TrustedExecute",
-        "from parcours.nbgrader_execute import ExecuteAsStudent",
+        "from parcours.grading.nbgrader_execute import TrustedExecute",
+        "from parcours.grading.nbgrader_execute import ExecuteAsStudent",
     ).replace("    TrustedExecute,", "    ExecuteAsStudent,")
     (folder / "nbgrader_config.py").write_text(config, encoding="utf-8")
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
@@ -127,7 +127,7 @@ def plain_nbgrader(folder: Path) -> float:
 def kernel_start(isolated: bool, runs: int = 3) -> float:
     from jupyter_core.utils import run_sync
 
-    from parcours.sandbox import SandboxedKernelManager
+    from parcours.grading.sandbox import SandboxedKernelManager
 
     times = []
     for _ in range(runs):
@@ -147,7 +147,7 @@ def forked_start(runs: int = 5) -> float:
     """Median time to fork a ready kernel from a worker's zygote, and clean up after it."""
     from jupyter_core.utils import run_sync
 
-    from parcours.kernel_pool import ForkedKernelManager, ZygoteSandbox
+    from parcours.grading.kernel_pool import ForkedKernelManager, ZygoteSandbox
 
     sandbox = ZygoteSandbox()
     times = []
@@ -169,7 +169,7 @@ def forked_start(runs: int = 5) -> float:
 
 
 def one_run(n_students: int) -> dict:
-    from parcours.batch import default_workers, grade_batch
+    from parcours.grading.batch import default_workers, grade_batch
 
     base = Path(tempfile.mkdtemp(prefix="parcours-bench-"))
     a, b = base / "nbgrader", base / "corriger"

@@ -46,7 +46,7 @@ def fabricate_grades(root: Path, members: list[tc.Member]) -> None:
     """Graded gradebook rows and result files, as a grading run of the class would leave them."""
     from nbgrader.api import Grade, GradeCell, SubmittedAssignment, SubmittedNotebook
 
-    from parcours.course import open_course
+    from parcours.term.course import open_course
 
     rng = random.Random(3)
     course = open_course(root)
@@ -103,8 +103,8 @@ def main() -> None:
         members = tc.make_class(N)
         tc.write_class_list(members, tmp / "liste.csv")
         t_import = cli("etudiants", "importer", str(tmp / "liste.csv"), cwd=root)
-        from parcours.course import open_course
-        from parcours.grading import _env
+        from parcours.grading.config import _env
+        from parcours.term.course import open_course
 
         with _env():
             result = open_course(root).api().generate_assignment(tc.TD, force=True, create=True)

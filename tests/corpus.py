@@ -2,7 +2,7 @@
 
 ``make_course(tmp)`` copies the TD03 source into ``tmp/solutions`` and returns a writer
 ``put(student, notebook_or_text, name=None)`` that drops a submission in ``tmp/submitted``; the
-notebooks come from :class:`parcours.grading.Course` (the released TD filled with its solution).
+notebooks come from :class:`parcours.grading.config.Course` (the released TD filled with its solution).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import atexit
 
-from parcours.grading import Course, Graded
+from parcours.grading.config import Course, Graded
 
 _courses: dict[str, Course] = {}
 
@@ -65,8 +65,8 @@ def grade_all(td: str, submissions: dict) -> dict[str, Graded]:
 
     import nbformat
 
-    from parcours.batch import grade_batch
-    from parcours.grading import _env
+    from parcours.grading.batch import grade_batch
+    from parcours.grading.config import _env
 
     c = course(td)
     for folder in ("submitted", "autograded"):
@@ -97,7 +97,7 @@ def solution_code(td: str) -> dict[str, str]:
     """The solution of every answer cell of a TD, by grade id (to build variants from)."""
     import nbformat
 
-    from parcours.grading import strip_solution_markers
+    from parcours.grading.config import strip_solution_markers
 
     source = nbformat.read(course(td).source_path, as_version=4)
     return {

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from parcours.grading import strip_solution_markers
+from parcours.grading.config import strip_solution_markers
 
 ROOT = Path(__file__).resolve().parents[1]
 TD = "td03_satisfaction"

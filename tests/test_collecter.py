@@ -195,8 +195,8 @@ def test_folder_source(course, tmp_path):
 
 def _submit_through_exchange(root, student: str, notebook_bytes: bytes) -> None:
     """What a student's « Submit » button does on the JupyterHub: nbgrader's own ExchangeSubmit."""
-    from parcours.course import open_course
-    from parcours.nbgrader_light import full_nbgrader
+    from parcours.grading.nbgrader_light import full_nbgrader
+    from parcours.term.course import open_course
 
     full_nbgrader()
     from nbgrader.auth import Authenticator

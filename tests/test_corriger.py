@@ -18,12 +18,12 @@ import pytest
 from corpus import FULL, Q03, TD, make_course
 from postgres import postgres_server, skip_reason
 
-from parcours import exchange
-from parcours.batch import RESULT_FILE, BatchError, grade_batch
-from parcours.checks import free_names
 from parcours.cli import main
-from parcours.kernel_pool import OWNER_FILE, PREFIX, process_running
-from parcours.sandbox import Limits, sandbox_available
+from parcours.grading.batch import RESULT_FILE, BatchError, grade_batch
+from parcours.grading.checks import free_names
+from parcours.grading.kernel_pool import OWNER_FILE, PREFIX, process_running
+from parcours.grading.sandbox import Limits, sandbox_available
+from parcours.notebook import values as exchange
 
 pytestmark = pytest.mark.xdist_group("corriger_classe")
 
@@ -117,7 +117,7 @@ def test_corrupt_gradebook_stops_with_how_to_restore(course_root, capsys):
 
 
 def test_without_sandbox_the_batch_refuses_unless_told(course_root, monkeypatch):
-    import parcours.sandbox as sandbox
+    import parcours.grading.sandbox as sandbox
 
     root, put = course_root
     monkeypatch.setattr(sandbox, "sandbox_available", lambda: "bubblewrap (bwrap) est introuvable.")

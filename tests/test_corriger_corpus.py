@@ -16,8 +16,8 @@ import nbformat
 import pytest
 from corpus import FULL, Q01, Q03, Q09, TD, index_of, make_course, raw_json, with_cell
 
-from parcours.batch import RESULT_FILE, grade_batch
-from parcours.sandbox import Limits, sandbox_available
+from parcours.grading.batch import RESULT_FILE, grade_batch
+from parcours.grading.sandbox import Limits, sandbox_available
 
 pytestmark = [pytest.mark.xdist_group("corriger"), pytest.mark.lent]
 

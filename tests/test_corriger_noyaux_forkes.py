@@ -1,7 +1,7 @@
 """One worker, one sandbox, kernels forked one after another: a copy cannot reach the next ones.
 
 The worker's kernels are forked from a zygote that already imported pandas and matplotlib
-(:mod:`parcours.kernel_pool`). Here every copy goes through the same sandbox: a trap copy leaves a
+(:mod:`parcours.grading.kernel_pool`). Here every copy goes through the same sandbox: a trap copy leaves a
 background process, a fake ``parcours`` module in the submission folder and an IPython startup
 file, and tries to read the zygote's memory; another kills the zygote. The honest copies graded
 after them in the same worker get full marks, and nothing of the trap shows in their notebooks.
@@ -13,8 +13,8 @@ import nbformat
 import pytest
 from corpus import FULL, Q01, TD, make_course, with_cell
 
-from parcours.batch import grade_batch
-from parcours.sandbox import Limits, sandbox_available
+from parcours.grading.batch import grade_batch
+from parcours.grading.sandbox import Limits, sandbox_available
 
 pytestmark = [pytest.mark.xdist_group("corriger"), pytest.mark.lent]
 

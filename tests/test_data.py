@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from parcours import scenario as sc
 from parcours.data import DATASET_NAMES, charger, charger_tout, variant_truth
+from parcours.data import scenario as sc
 from parcours.data.dictionary import DATASETS, validate
 
 pytestmark = pytest.mark.xdist_group("data")
@@ -324,7 +324,7 @@ def test_student_resolution_order(monkeypatch):
 
 
 def test_secret_from_environment_and_file(monkeypatch, tmp_path):
-    from parcours.identity import DEMO_SECRET, course_secret
+    from parcours.data.identity import DEMO_SECRET, course_secret
 
     monkeypatch.chdir(tmp_path)
     assert course_secret() == DEMO_SECRET

@@ -25,8 +25,8 @@ def course(tmp_path_factory):
 
 
 def students(root):
-    from parcours.classlist import class_list
-    from parcours.course import open_course
+    from parcours.term.classlist import class_list
+    from parcours.term.course import open_course
 
     return {s.id: s for s in class_list(open_course(root))}
 

@@ -6,7 +6,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from parcours.grading import Course
+from parcours.grading.config import Course
 
 pytestmark = pytest.mark.xdist_group("grading")
 

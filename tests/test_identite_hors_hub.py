@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from parcours.identity import DEMO_STUDENT, current_student
+from parcours.data.identity import DEMO_STUDENT, current_student
 
 
 @pytest.fixture(autouse=True)

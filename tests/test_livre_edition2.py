@@ -268,7 +268,7 @@ def test_one_spelling_of_e_mail(site):
 def test_journey_map_kit_is_downloadable_and_complete(site):
     from openpyxl import load_workbook
 
-    from parcours import journey_map as jm
+    from parcours.data import journey_map as jm
 
     article = _article(site, "book/annexe_carte_parcours")
     hrefs = {
@@ -293,9 +293,9 @@ def test_journey_map_kit_is_downloadable_and_complete(site):
 
 
 def test_worked_map_follows_the_demo_journey():
-    from parcours import journey_map as jm
-    from parcours import scenario as sc
     from parcours.data import charger
+    from parcours.data import journey_map as jm
+    from parcours.data import scenario as sc
 
     parcours = charger("parcours")
     wmap = jm.worked_map(parcours, "Camille")
@@ -316,7 +316,7 @@ def test_worked_map_follows_the_demo_journey():
 
 
 def test_kit_is_reproducible(tmp_path):
-    from parcours import journey_map as jm
+    from parcours.data import journey_map as jm
 
     first = jm.build_kit(tmp_path / "a")
     second = jm.build_kit(tmp_path / "b")
@@ -329,7 +329,7 @@ def test_kit_is_reproducible(tmp_path):
 def test_kit_refuses_an_unknown_persona():
     import pandas as pd
 
-    from parcours import journey_map as jm
+    from parcours.data import journey_map as jm
 
     with pytest.raises(ValueError, match="aucun parcours"):
         jm.worked_map(

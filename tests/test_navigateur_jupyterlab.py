@@ -25,7 +25,7 @@ import pytest
 from navigateur import ROOT, navigateur  # noqa: F401 - fixture
 from nbgrading import course
 
-from parcours.grading import strip_solution_markers
+from parcours.grading.config import strip_solution_markers
 
 pytestmark = [pytest.mark.xdist_group("jupyterlab"), pytest.mark.e2e]
 

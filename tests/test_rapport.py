@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from parcours.report import literal_answer
-from parcours.similarity import find_copies
+from parcours.term.report import literal_answer
+from parcours.term.similarity import find_copies
 
 TEMPLATE = {"q1": "# VOTRE CODE ICI\nraise NotImplementedError()"}
 SOLUTION = 'taux = enquete["repondu"].mean() * 100\nprint(f"{taux:.1f}")'

@@ -3,7 +3,7 @@ author as assertion messages are shown (the end-to-end test checks the pages the
 
 from __future__ import annotations
 
-from parcours.feedback import WRONG, author_messages, notebook_errors, safe_message
+from parcours.term.feedback import WRONG, author_messages, notebook_errors, safe_message
 
 CELL = '''"""Vérifie le CSAT."""
 assert 5 < float(csat) <= 100, (

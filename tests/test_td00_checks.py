@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from parcours.grading import strip_solution_markers
+from parcours.grading.config import strip_solution_markers
 
 SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions"
 TDS = sorted(p.name for p in SOLUTIONS.iterdir() if (p / f"{p.name}.ipynb").is_file())

@@ -16,7 +16,7 @@ from nbgrading import (
 )
 
 from parcours import charger
-from parcours.scenario import FUNNEL_STAGES
+from parcours.data.scenario import FUNNEL_STAGES
 
 pytestmark = pytest.mark.xdist_group("td02")
 

@@ -105,7 +105,7 @@ def _term(tmp_path_factory, db):
     tc.grade_class(root, db=db)
     steps["notes_before"] = run("notes", tc.TD, "--sortie", str(tmp / "avant.csv"), *R)
     # The teacher grades one written answer in formgrader, with a comment.
-    from parcours.course import open_course
+    from parcours.term.course import open_course
 
     with open_course(root, db=db).gradebook() as gb:
         full = next(m for m in members if m.kind == "full")

@@ -1,4 +1,4 @@
-"""Writes the journey-map kit (``parcours.journey_map``) into ``book/kit/`` before pages are read.
+"""Writes the journey-map kit (``parcours.data.journey_map``) into ``book/kit/`` before pages are read.
 
 The annex page links the files with ``{download}``; generating them at every build (instead of in
 a cached notebook cell) keeps the links valid whatever the execution cache holds. The folder is
@@ -13,7 +13,7 @@ KIT_DIR = "book/kit"
 
 
 def write_kit(app) -> None:
-    from parcours.journey_map import build_kit
+    from parcours.data.journey_map import build_kit
 
     build_kit(Path(app.srcdir) / KIT_DIR)
 

@@ -6,7 +6,7 @@ use. ``from parcours import charger`` then ``charger("enquete")`` gives a studen
 
 from __future__ import annotations
 
-from parcours.scenario import REFERENCE_DATE as DATE_REFERENCE
+from parcours.data.scenario import REFERENCE_DATE as DATE_REFERENCE
 
 __version__ = "0.1.0"
 __all__ = [
@@ -21,7 +21,7 @@ __all__ = [
 
 def etudiant_courant() -> str:
     """L'identifiant de l'étudiant dont on charge les données."""
-    from parcours.identity import current_student
+    from parcours.data.identity import current_student
 
     return current_student()
 
@@ -32,7 +32,7 @@ def __getattr__(name: str):
 
         return getattr(data, name)
     if name == "presentation":
-        from parcours.presentation import presentation
+        from parcours.notebook.presentation import presentation
 
         # Importing the submodule bound its name here: the function wins, as the TDs call it.
         globals()["presentation"] = presentation

@@ -16,9 +16,12 @@ from parcours.commands import (
     retours,
     sujets,
 )
-from parcours.frargparse import ArgumentParser
+from parcours.commands.frargparse import ArgumentParser
 
 COMMANDS = (donnees, sujets, etudiants, publier, collecter, corriger, retours, notes, rapport)
+# What a student's install (the base wheel) can run; every other command needs the teacher's extra.
+STUDENT_COMMANDS = (donnees,)
+TEACHER_MODULES = ("nbgrader", "nbconvert", "nbformat", "openpyxl", "sqlalchemy")
 
 DESCRIPTION = """\
 Outils de l'enseignant pour le cours « Suivi du parcours client » : données par étudiant,
@@ -48,6 +51,16 @@ def main(argv: list[str] | None = None) -> int:
     if not hasattr(args, "run"):
         parser.print_help()
         return 2
+    if sys.modules[args.run.__module__] not in STUDENT_COMMANDS:
+        missing = missing_teacher_modules()
+        if missing:
+            print(
+                "parcours : erreur : cette commande fait partie des outils de l'enseignant, qui ne "
+                f"sont pas installés (module absent : {', '.join(missing)}). Installez-les avec :\n"
+                '    python -m pip install "parcours[enseignant]"',
+                file=sys.stderr,
+            )
+            return 2
     try:
         return args.run(args)
     except ValueError as exc:
@@ -56,6 +69,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("parcours : interrompu.", file=sys.stderr)
         return 130
+
+
+def missing_teacher_modules() -> list[str]:
+    """The modules of the ``enseignant`` extra that this environment lacks (none are imported)."""
+    from importlib.util import find_spec
+
+    return [name for name in TEACHER_MODULES if find_spec(name) is None]
 
 
 def help_pages(width: int = 100) -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from parcours.course import add_course_arguments
+from parcours.term.course import add_course_arguments
 
 HELP = "Ramasser les copies d'un TD (archive Moodle, dossier ou échange nbgrader)."
 DESCRIPTION = """\
@@ -91,9 +91,9 @@ def collect_td(
     root: Path = Path("."),
     db: str | None = None,
 ):
-    """Collect ``td`` and return the report (see ``parcours.collect.collect``)."""
-    from parcours.collect import collect
-    from parcours.course import open_course
+    """Collect ``td`` and return the report (see ``parcours.term.collect.collect``)."""
+    from parcours.term.collect import collect
+    from parcours.term.course import open_course
 
     if not (0 < max_mb <= 100_000):
         raise ValueError(f"--taille-max doit être un nombre de Mo positif (reçu : {max_mb:g}).")

@@ -1,6 +1,6 @@
 """``parcours corriger``: grade every submission of a TD, in parallel, each in a sandbox.
 
-A thin layer over :func:`parcours.batch.grade_batch`: arguments, progress (a bar on a terminal, plain
+A thin layer over :func:`parcours.grading.batch.grade_batch`: arguments, progress (a bar on a terminal, plain
 lines otherwise) and the French summary table.
 """
 
@@ -170,7 +170,7 @@ def summary(batch) -> str:
 
 
 def run(args) -> int:
-    from parcours.batch import BatchError, grade_batch
+    from parcours.grading.batch import BatchError, grade_batch
 
     root = args.racine.resolve()
     if not (root / "solutions").is_dir():

@@ -66,10 +66,10 @@ def write_datasets(
     secret: str | None = None,
 ) -> list[Path]:
     """Generate then write all datasets and the dictionary; all files appear, or none changes."""
+    from parcours.commands.errors import os_error_fr
     from parcours.data import DATASET_NAMES, charger, check_size
     from parcours.data.dictionary import to_markdown
-    from parcours.errors import os_error_fr
-    from parcours.identity import DEMO_STUDENT, check_student_id
+    from parcours.data.identity import DEMO_STUDENT, check_student_id
 
     if file_format not in FORMATS:
         raise ValueError(f"Format inconnu : {file_format!r}. Choix possibles : csv, parquet.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from parcours.course import add_course_arguments
+from parcours.term.course import add_course_arguments
 
 HELP = "Importer la liste de la classe (CSV ou Excel) ou l'afficher."
 DESCRIPTION = """\
@@ -73,15 +73,15 @@ def run_list(args) -> int:
 
 def import_students(liste: Path, *, root: Path = Path("."), db: str | None = None):
     """Check then store every student of ``liste``; return (added, updated, unchanged)."""
-    from parcours.classlist import parse_class_list, store_students
-    from parcours.course import open_course
+    from parcours.term.classlist import parse_class_list, store_students
+    from parcours.term.course import open_course
 
     students = parse_class_list(liste)
     return store_students(open_course(root, db=db), students)
 
 
 def list_students(*, root: Path = Path("."), db: str | None = None):
-    from parcours.classlist import class_list
-    from parcours.course import open_course
+    from parcours.term.classlist import class_list
+    from parcours.term.course import open_course
 
     return class_list(open_course(root, db=db))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from parcours.course import add_course_arguments
+from parcours.term.course import add_course_arguments
 
 FORMATS = ("csv", "moodle", "xlsx")
 HELP = "Exporter les notes sur 20 (CSV, Excel ou feuille d'évaluation Moodle)."
@@ -65,8 +65,8 @@ def export_grades(
     db: str | None = None,
 ) -> dict:
     """Write the grades; return ``{"path", "rows", "message"}``."""
-    from parcours.course import open_course
-    from parcours.grades_export import (
+    from parcours.term.course import open_course
+    from parcours.term.grades_export import (
         fill_moodle_worksheet,
         grade_rows,
         write_csv,

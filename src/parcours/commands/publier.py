@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from parcours.course import add_course_arguments
+from parcours.term.course import add_course_arguments
 
 HELP = "Publier un TD : vérifier la solution, écrire le sujet, le diffuser."
 DESCRIPTION = """\
@@ -46,8 +46,8 @@ def publish(
     """Check, release into ``exercises/`` and the gradebook, optionally into the exchange."""
     from parcours.commands.collecter import check_td_name
     from parcours.commands.sujets import list_tds, release_all
-    from parcours.course import open_course
-    from parcours.grading import _env
+    from parcours.grading.config import _env
+    from parcours.term.course import open_course
 
     check_td_name(td)
     course = open_course(root, db=db)

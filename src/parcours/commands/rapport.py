@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from parcours.course import add_course_arguments
+from parcours.term.course import add_course_arguments
 
 HELP = "Écrire le rapport de classe d'un TD (page HTML autonome)."
 DESCRIPTION = """\
@@ -49,8 +49,8 @@ def class_report(
     db: str | None = None,
 ) -> Path:
     from parcours.commands.collecter import check_td_name
-    from parcours.course import open_course
-    from parcours.report import write_report
+    from parcours.term.course import open_course
+    from parcours.term.report import write_report
 
     check_td_name(td)
     if not (0 < scale <= 1000):

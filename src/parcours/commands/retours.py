@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from parcours.course import add_course_arguments
+from parcours.term.course import add_course_arguments
 
 HELP = "Écrire le retour de chaque étudiant (page HTML en français)."
 DESCRIPTION = """\
@@ -45,9 +45,9 @@ def write_feedback_pages(
     db: str | None = None,
 ) -> list[Path]:
     from parcours.commands.collecter import check_td_name
-    from parcours.course import open_course
-    from parcours.feedback import write_feedback
-    from parcours.identity import check_student_id
+    from parcours.data.identity import check_student_id
+    from parcours.term.course import open_course
+    from parcours.term.feedback import write_feedback
 
     check_td_name(td)
     if student is not None:

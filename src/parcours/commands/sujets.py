@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from parcours.atomic import write_bytes_atomic
-from parcours.grading import PROJECT_ROOT
+from parcours.grading.config import PROJECT_ROOT
+from parcours.term.atomic import write_bytes_atomic
 
 HELP = "Générer les notebooks étudiants (exercises/) à partir des sources (solutions/)."
 DESCRIPTION = """\
@@ -73,7 +73,7 @@ def release_all(
     output: Path = PROJECT_ROOT / "exercises",
     check: bool = True,
 ) -> list[tuple[str, Path]]:
-    from parcours.grading import Course
+    from parcours.grading.config import Course
 
     available = list_tds(solutions)
     if not available:

@@ -3,6 +3,9 @@
 ``charger(nom, etudiant=None)`` is what students and hidden tests call. A variant depends only on
 (dataset, student id, course secret, size); frames are cached per process and every call returns
 a fresh copy, so a student who modifies a frame never changes what a test recomputes.
+
+The bottom wing: it imports no other wing of the package (``scenario`` and ``identity`` live here,
+so the generator, the notebooks and the grader share them).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from functools import lru_cache
 import pandas as pd
 
 from parcours.data.dictionary import DATASET_NAMES, DATASETS, validate
-from parcours.identity import check_student_id, course_secret, current_student
+from parcours.data.identity import check_student_id, course_secret, current_student
 
 MAX_SIZE = 100.0
 
@@ -96,7 +99,7 @@ def variant_truth(
     """What the variant planted (for tests and the teacher, never shown to students)."""
     student, secret = _resolve(etudiant, secret)
     plan, port = _plan_and_portfolio(student, secret, check_size(taille))
-    from parcours import scenario as sc
+    from parcours.data import scenario as sc
 
     return {
         "worst_touchpoint": sc.touchpoint(*plan.worst_touchpoint),

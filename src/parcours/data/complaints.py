@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from parcours import scenario as sc
+from parcours.data import scenario as sc
 from parcours.data.core import (
     DAY,
     REF_END,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from parcours import scenario as sc
+from parcours.data import scenario as sc
 
 DAY = 86_400
 REF_END = int(pd.Timestamp(sc.REFERENCE_DATE).timestamp()) + DAY - 1  # 30/06/2026 23:59:59

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from parcours import scenario as sc
+from parcours.data import scenario as sc
 
 KIND_LABELS = {
     "id": "identifiant (texte)",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from parcours import scenario as sc
+from parcours.data import scenario as sc
 from parcours.data.core import (
     HIST_START,
     REF_END,

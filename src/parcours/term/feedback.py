@@ -21,7 +21,7 @@ import json
 import re
 from pathlib import Path
 
-from parcours.results import TdResults, autograded_notebook, fr_number
+from parcours.grading.results import TdResults, autograded_notebook, fr_number
 
 MARKER = re.compile(r"^\s*#+\s*(BEGIN|END) (SOLUTION|HIDDEN TESTS)\s*$")
 GENERIC = {
@@ -81,7 +81,7 @@ def safe_message(message: str, allowed: set[str], *, ename: str = "AssertionErro
     text = _norm(message)
     if text and text in allowed:
         return text
-    from parcours.verification import ROUNDING_HINT
+    from parcours.notebook.verification import ROUNDING_HINT
 
     within = [a for a in allowed if len(a) >= MIN_QUOTED and a in text]
     hint = f" ({ROUNDING_HINT})" if ROUNDING_HINT in text else ""
@@ -278,9 +278,9 @@ sur vos propres données. Relisez les questions manquées avec le chapitre du co
 def write_feedback(
     course, td: str, *, student: str | None = None, scale: float = 20.0
 ) -> list[Path]:
-    from parcours.atomic import write_bytes_atomic
-    from parcours.classlist import class_list
-    from parcours.results import load_td
+    from parcours.grading.results import load_td
+    from parcours.term.atomic import write_bytes_atomic
+    from parcours.term.classlist import class_list
 
     results = load_td(course, td)
     names = {s.id: s.full_name for s in class_list(course)}

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from parcours.grading import DEFAULT_CONFIG, _env
+from parcours.grading.config import DEFAULT_CONFIG, _env
 
 CONFIG_NAME = "nbgrader_config.py"
 GROUPS_FILE = "groupes.json"
@@ -72,7 +72,7 @@ class CourseFolder:
     def gradebook(self) -> Iterator[object]:
         """nbgrader's ``Gradebook`` on this course's database (created when missing)."""
         with _env():
-            from parcours.nbgrader_light import gradebook_api
+            from parcours.grading.nbgrader_light import gradebook_api
 
             try:
                 gb = gradebook_api().Gradebook(self.db_url, course_id=self.course_id)
@@ -90,7 +90,7 @@ class CourseFolder:
         """nbgrader's ``NbGraderAPI`` with this course's config (it does not read it itself)."""
         config = self.config
         with _env():
-            from parcours.nbgrader_light import full_nbgrader
+            from parcours.grading.nbgrader_light import full_nbgrader
 
             full_nbgrader()
             from nbgrader.apps import NbGraderAPI
@@ -134,7 +134,7 @@ def _load_config(config_file: Path, root: Path, db_url: str):
         from traitlets.config import Config
         from traitlets.config.loader import PyFileConfigLoader
 
-        from parcours.nbgrader_light import full_nbgrader
+        from parcours.grading.nbgrader_light import full_nbgrader
 
         full_nbgrader()
         config = Config()

@@ -1,6 +1,6 @@
 """Inside a worker's sandbox: import the heavy modules once, then fork one kernel per submission.
 
-Run by :mod:`parcours.kernel_pool` as ``python -m parcours.zygote`` under bwrap (its own PID,
+Run by :mod:`parcours.grading.kernel_pool` as ``python -m parcours.grading.zygote`` under bwrap (its own PID,
 user, network and mount namespaces). A fresh kernel pays about 1.5 s of processor time importing
 ipykernel, pandas and matplotlib; a child forked from this process has them already. It obeys
 JSON lines on stdin and answers on stdout:
@@ -42,10 +42,10 @@ PRELOAD = (
     "ipykernel.ipkernel",
     "ipykernel.zmqshell",
     "parcours.data",
-    "parcours.exchange",
-    "parcours.verification",
+    "parcours.notebook.values",
+    "parcours.notebook.verification",
 )
-# Never imported here: matplotlib_inline.backend_inline and parcours.kernel_export hook into the
+# Never imported here: matplotlib_inline.backend_inline and parcours.notebook.kernel_export hook into the
 # running IPython shell when imported, so the kernel imports them itself once its shell exists.
 
 
@@ -186,7 +186,7 @@ class Zygote:
 
 def main() -> None:
     if os.getpid() == 1 or not os.path.isdir("/proc/1"):
-        sys.exit("parcours.zygote ne tourne que dans le bac à sable de parcours corriger.")
+        sys.exit("parcours.grading.zygote ne tourne que dans le bac à sable de parcours corriger.")
     _set_dumpable(0)
     # ``python -m`` put the submission folder first on the path: the zygote never imports from it
     sys.path[:] = [p for p in sys.path if p not in ("", os.getcwd())]

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from parcours.feedback import question_label
-from parcours.results import TdResults, fr_number, load_td
+from parcours.grading.results import TdResults, fr_number, load_td
+from parcours.term.feedback import question_label
 
 IDENTITY = re.compile(r"Données de l'étudiant·e « ([^»]+) »")
 FAILURES = {
@@ -111,8 +111,8 @@ def answers_by_question(nb: dict) -> dict[str, tuple[str, str]]:
 
 
 def build(course, td: str, *, scale: float = 20.0, template: dict | None = None) -> ClassReport:
-    from parcours.classlist import class_list
-    from parcours.similarity import find_copies
+    from parcours.term.classlist import class_list
+    from parcours.term.similarity import find_copies
 
     results = load_td(course, td)
     subs = results.submissions
@@ -353,8 +353,8 @@ pas une preuve.</p>
 
 
 def write_report(course, td: str, *, output: Path | None = None, scale: float = 20.0) -> Path:
-    from parcours.atomic import write_bytes_atomic
-    from parcours.classlist import class_list
+    from parcours.term.atomic import write_bytes_atomic
+    from parcours.term.classlist import class_list
 
     rep = build(course, td, scale=scale, template=release_template(course, td))
     names = {s.id: s.full_name for s in class_list(course)}

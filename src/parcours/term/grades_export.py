@@ -9,9 +9,9 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from parcours.atomic import write_bytes_atomic
-from parcours.classlist import class_list, normalise_name
-from parcours.results import fr_number, gradebook_tds, load_td
+from parcours.grading.results import fr_number, gradebook_tds, load_td
+from parcours.term.atomic import write_bytes_atomic
+from parcours.term.classlist import class_list, normalise_name
 
 ABSENT = "ABS"
 COLUMNS = ("Identifiant", "Nom", "Prénom", "Groupe", "TD", "Note", "Statut", "Points", "Sur")
@@ -63,7 +63,7 @@ def grade_rows(course, tds: list[str] | None = None, *, scale: float = 20.0) -> 
 
 
 def _unknown(sid: str):
-    from parcours.classlist import Student
+    from parcours.term.classlist import Student
 
     return Student(sid, "", "", None, None)
 
@@ -131,7 +131,7 @@ def fill_moodle_worksheet(
     """Fill the *Note* column of Moodle's worksheet; return (filled, unmatched worksheet rows)."""
     import json
 
-    from parcours.moodle import read_worksheet, write_worksheet
+    from parcours.term.moodle import read_worksheet, write_worksheet
 
     sheet = read_worksheet(worksheet)
     students = {r.student: r for r in rows if r.td == td}

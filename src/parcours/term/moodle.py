@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from parcours.atomic import write_bytes_atomic
-from parcours.tabular import decode, header_key, sniff_separator
+from parcours.term.atomic import write_bytes_atomic
+from parcours.term.tabular import decode, header_key, sniff_separator
 
 FOLDER = re.compile(r"^(?P<name>.+?)_(?P<n>\d+)_assignsubmission_(?P<plugin>[a-z]+)_?$")
 FLAT = re.compile(r"^(?P<name>.+?)_(?P<n>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<file>.+)$")
@@ -92,7 +92,7 @@ def parse_entry_name(name: str) -> tuple[str, str, str] | None:
 
 def parse_moodle_date(text: str) -> datetime | None:
     """``"lundi 2 novembre 2026, 14:05"`` or ``"Monday, 2 November 2026, 2:05 PM"`` → datetime."""
-    from parcours.tabular import header_key as _k
+    from parcours.term.tabular import header_key as _k
 
     text = (text or "").strip()
     m = re.search(

@@ -17,7 +17,7 @@ import symtable
 import warnings
 from collections.abc import Iterator
 
-from parcours.identity import GRADER_ENV
+from parcours.data.identity import GRADER_ENV
 
 _BUILTINS = frozenset(dir(builtins))
 _HIDDEN = re.compile(

@@ -2,7 +2,7 @@
 
 Starting a kernel costs about 1.5 s of processor time (ipykernel, pandas, matplotlib), more than
 running a TD's cells. :class:`ZygoteSandbox` starts, once per worker, a bwrap sandbox with the
-limits of :mod:`parcours.sandbox` and :mod:`parcours.zygote` in it; :class:`ForkedKernelManager`
+limits of :mod:`parcours.grading.sandbox` and :mod:`parcours.grading.zygote` in it; :class:`ForkedKernelManager`
 is a jupyter_client kernel manager whose kernel is forked there instead of started from scratch.
 Submissions go through the sandbox one at a time: between two of them the zygote kills every
 other process of the sandbox and empties ``/tmp``, and the worker empties the submission folder
@@ -28,7 +28,7 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Any as AnyTrait
 
-from parcours.sandbox import (
+from parcours.grading.sandbox import (
     CGROUP_ROOT,
     Limits,
     _cgroup_dirs,
@@ -74,7 +74,7 @@ def sweep_stale() -> list[Path]:
 
 
 class ZygoteSandbox:
-    """One worker's sandbox and the zygote in it (see :mod:`parcours.zygote`)."""
+    """One worker's sandbox and the zygote in it (see :mod:`parcours.grading.zygote`)."""
 
     def __init__(self, limits: Limits | None = None) -> None:
         self.limits = limits or Limits()
@@ -88,7 +88,7 @@ class ZygoteSandbox:
         cmd = (
             limits_prefix(self.limits, self.cgroups)
             + bwrap_args(self.limits, ipc=self.ipc, workdir=str(self.work), env=None)
-            + [sys.executable, "-m", "parcours.zygote"]
+            + [sys.executable, "-m", "parcours.grading.zygote"]
         )
         self.proc = subprocess.Popen(
             cmd,
@@ -238,7 +238,7 @@ class ForkedKernelManager(AsyncKernelManager):
     sandbox_env = AnyTrait(None, help="Environment variables of this kernel (student, secret).")
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("client_class", "parcours.kernel_client.SlicedKernelClient")
+        kwargs.setdefault("client_class", "parcours.grading.kernel_client.SlicedKernelClient")
         super().__init__(**kwargs)
         name = uuid.uuid4().hex[:8]
         self.transport = "ipc"

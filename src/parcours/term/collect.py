@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from parcours.atomic import write_bytes_atomic, write_json_atomic
-from parcours.classlist import Student, class_list, normalise_name
+from parcours.term.atomic import write_bytes_atomic, write_json_atomic
+from parcours.term.classlist import Student, class_list, normalise_name
 
 DEFAULT_MAX_MB = 500.0
 ARCHIVE_DIR = "collectes"
@@ -101,7 +101,7 @@ def _is_notebook(data: bytes) -> bool:
 
 def read_moodle_archive(path: Path, *, max_mb: float = DEFAULT_MAX_MB) -> list[Candidate]:
     """The notebooks of a Moodle archive; unsafe or oversized archives are refused whole."""
-    from parcours.moodle import parse_entry_name
+    from parcours.term.moodle import parse_entry_name
 
     limit = max_mb * 1024 * 1024
     size = path.stat().st_size
@@ -281,7 +281,7 @@ def collect(
     max_mb: float = DEFAULT_MAX_MB,
 ) -> CollectReport:
     """Collect ``td`` from ``source`` into the course; return the French report."""
-    from parcours.moodle import parse_moodle_date, read_worksheet
+    from parcours.term.moodle import parse_moodle_date, read_worksheet
 
     students = class_list(course)
     if not students:
@@ -400,7 +400,7 @@ def _gradebook_deadline(course, td: str) -> datetime | None:
 
 
 def _collect_exchange(course, td, students, report: CollectReport) -> CollectReport:
-    from parcours.grading import _env
+    from parcours.grading.config import _env
 
     api = course.api()
 

@@ -1,6 +1,6 @@
 """Apply a kernel's limits (address space, file size, processes, cgroups), then exec the kernel.
 
-Usage (by :mod:`parcours.sandbox`): ``python -m parcours.sandbox_limits --memoire B --fichier B
+Usage (by :mod:`parcours.grading.sandbox`): ``python -m parcours.grading.sandbox_limits --memoire B --fichier B
 [--processus N] [--cgroup /sys/fs/cgroup/…/cgroup.procs] -- command…``.
 """
 
@@ -13,7 +13,7 @@ import sys
 
 def main(argv: list[str]) -> None:
     if "--" not in argv:
-        sys.exit("usage: parcours.sandbox_limits OPTIONS -- commande")
+        sys.exit("usage: parcours.grading.sandbox_limits OPTIONS -- commande")
     cut = argv.index("--")
     opts, cmd = argv[:cut], argv[cut + 1 :]
     i = 0

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json as _json
 import sys as _sys
 
-from parcours import exchange as _exchange
+from parcours.notebook import values as _values
 
 try:  # loaded now: later, a submission may have used up its processes/threads or rebound imports
     import pyarrow as _pyarrow  # noqa: F401
@@ -25,9 +25,9 @@ MAX_TOTAL_BYTES = 100_000_000
 
 _len, _isinstance, _str, _dict, _list = len, isinstance, str, dict, list
 _getframe = _sys._getframe
-_encode = _exchange.encode
-_decode = _exchange.decode
-_TooLarge = _exchange.TooLarge
+_encode = _values.encode
+_decode = _values.decode
+_TooLarge = _values.TooLarge
 _sent = [0]
 import builtins as _builtins  # noqa: E402
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 WARM_LINES = [
-    "import parcours.kernel_export",
+    "import parcours.notebook.kernel_export",
     "import numpy, pandas, matplotlib.pyplot, parcours.data",
 ]
 IDENTITY = re.compile(r"Données de l'étudiant·e « ([^»]{1,80}) »")
@@ -44,7 +44,7 @@ class Settings:
     isolated: bool = True
     limits: object = None
     secret: str = ""
-    forked: bool = True  # isolated kernels forked from a zygote (parcours.kernel_pool)
+    forked: bool = True  # isolated kernels forked from a zygote (parcours.grading.kernel_pool)
 
 
 def sha256(path: Path) -> str:
@@ -85,7 +85,7 @@ def _launch(km, task: Task, work: Path):
 
 def _start_kernel(task: Task, settings: Settings):
     """A new sandboxed kernel of its own (``--sans-isolation``, or no zygote)."""
-    from parcours.sandbox import SandboxedKernelManager
+    from parcours.grading.sandbox import SandboxedKernelManager
 
     work = Path(tempfile.mkdtemp(prefix="parcours-copie-"))
     km = SandboxedKernelManager(
@@ -100,7 +100,7 @@ def _start_kernel(task: Task, settings: Settings):
 
 def _fork_kernel(task: Task, sandbox, settings: Settings):
     """A kernel forked by the worker's zygote, in its sandbox."""
-    from parcours.kernel_pool import ForkedKernelManager
+    from parcours.grading.kernel_pool import ForkedKernelManager
 
     km = ForkedKernelManager(
         kernel_name="python3", sandbox=sandbox, sandbox_env=_kernel_env(task, settings)
@@ -161,8 +161,8 @@ def grade_task(task: Task, km, settings: Settings) -> dict:
     import nbformat
     from nbgrader.preprocessors import IgnorePattern, LimitOutput
 
-    from parcours.grading import load_config
-    from parcours.nbgrader_execute import TrustedExecute
+    from parcours.grading.config import load_config
+    from parcours.grading.nbgrader_execute import TrustedExecute
 
     started = time.perf_counter()
     result = {
@@ -241,7 +241,7 @@ def grade_task(task: Task, km, settings: Settings) -> dict:
             gid = (cell.get("metadata", {}).get("nbgrader") or {}).get("grade_id")
             if gid in plan.tests and cell.get("cell_type") == "code":
                 message = ex._results.get(gid, "")
-                from parcours.trusted import error_output
+                from parcours.grading.trusted import error_output
 
                 cell["outputs"] = [error_output(message)] if message else []
         result["alertes"] += plan.alerts
@@ -313,7 +313,7 @@ def _send(results, result: dict) -> None:
 
 def _forked_loop(tasks, results, settings: Settings) -> bool:
     """One sandbox for the worker, a kernel forked in it per submission; False if it cannot start."""
-    from parcours.kernel_pool import ZygoteSandbox
+    from parcours.grading.kernel_pool import ZygoteSandbox
 
     sandbox = ZygoteSandbox(settings.limits)
     try:

@@ -2,7 +2,7 @@
 
 ``encode`` turns a value into a JSON-able dict (never pickle): plain Python values as tagged JSON,
 pandas Series/DataFrame/Index and numpy arrays as Arrow IPC streams (dtypes, categories and index
-kept), matplotlib Axes/Figure as the data of :mod:`parcours.chart`, functions and modules by name,
+kept), matplotlib Axes/Figure as the data of :mod:`parcours.notebook.chart`, functions and modules by name,
 anything else as an ``unsupported`` marker. ``decode`` rebuilds the value on the other side; a
 payload it cannot read raises :class:`ExchangeError` with a French message. pandas, numpy and
 pyarrow are imported only when a value needs them.
@@ -169,7 +169,7 @@ def encode(value, depth: int = 0) -> dict:
     if isinstance(value, types.ModuleType):
         return {"t": "module", "name": str(value.__name__)}
     if _is_chart(value):
-        from parcours.chart import describe
+        from parcours.notebook.chart import describe
 
         return {"t": "chart", "v": describe(value)}
     if (
@@ -202,8 +202,8 @@ ALLOWED_MODULES = {
     "operator",
     "parcours",
     "parcours.data",
-    "parcours.chart",
-    "parcours.scenario",
+    "parcours.notebook.chart",
+    "parcours.data.scenario",
     "ipywidgets",
     "seaborn",
 }
@@ -316,7 +316,7 @@ def decode(payload, *, name: str = "valeur", call=None, depth: int = 0):
             return importlib.import_module(module)
         return Unsupported(name, f"le module {module} n'est pas disponible pour la correction")
     if tag == "chart":
-        from parcours.chart import Graphique
+        from parcours.notebook.chart import Graphique
 
         try:
             return Graphique.from_dict(v)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
-from parcours.checks import free_names, visible_part
+from parcours.grading.checks import free_names, visible_part
 
 NBGRADER_KEYS = ("grade", "solution", "locked", "points", "grade_id", "task")
 

@@ -7,7 +7,7 @@ says these are the demo data and how a student sets their own id.
 
 from __future__ import annotations
 
-from parcours.identity import DEMO_STUDENT, current_student
+from parcours.data.identity import DEMO_STUDENT, current_student
 
 DEMO_WARNING = (
     "Attention : ce sont les données de démonstration, pas les vôtres. Sur le JupyterHub du cours, "

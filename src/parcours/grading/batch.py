@@ -3,7 +3,7 @@
 :func:`grade_batch` is what ``parcours corriger`` runs, and what tests and benchmarks call from
 Python on a temporary course folder. It backs the gradebook up, registers the TD from ``solutions/``
 when the gradebook does not know it (without rewriting ``exercises/``), adds missing students,
-hands submissions to worker processes (:mod:`parcours.worker`), and writes each result — gradebook
+hands submissions to worker processes (:mod:`parcours.grading.worker`), and writes each result — gradebook
 through nbgrader's SaveAutoGrades and AssignLatePenalties, the autograded notebook, and
 ``autograded/<etudiant>/<TD>/parcours_resultat.json`` — in this process only. A submission whose
 file, source notebook and grading engine did not change since its last result is not graded again.
@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from parcours.worker import Settings, Task, sha256
+from parcours.grading.worker import Settings, Task, sha256
 
 RESULT_FILE = "parcours_resultat.json"
 ENGINE_VERSION = "1"
@@ -105,7 +105,7 @@ def default_workers() -> int:
 
 
 def _config_file(root: Path) -> Path:
-    from parcours.grading import DEFAULT_CONFIG
+    from parcours.grading.config import DEFAULT_CONFIG
 
     own = root / "nbgrader_config.py"
     return own if own.is_file() else DEFAULT_CONFIG
@@ -113,7 +113,7 @@ def _config_file(root: Path) -> Path:
 
 def _discover(root: Path, td: str, students: Sequence[str] | None, result: BatchResult):
     """(student, notebook path, alerts) for each submission; problems go to ``result``."""
-    from parcours.identity import check_student_id
+    from parcours.data.identity import check_student_id
 
     base = root / "submitted"
     found = []
@@ -181,7 +181,7 @@ def _register_td(api_config, root: Path, td: str, db_url: str) -> bool:
             pass
     from nbgrader.apps import NbGraderAPI
 
-    from parcours.grading import _check
+    from parcours.grading.config import _check
 
     config = api_config.copy()
     scratch = tempfile.mkdtemp(prefix="parcours-publication-")
@@ -311,9 +311,9 @@ def grade_batch(
     :class:`BatchError` (French message) when the batch cannot run; a failing submission never
     stops the batch.
     """
-    from parcours.gradebook_io import GradebookError, backup, check_readable
-    from parcours.grading import _env, load_config
-    from parcours.sandbox import Limits, sandbox_available
+    from parcours.grading.config import _env, load_config
+    from parcours.grading.gradebook_io import GradebookError, backup, check_readable
+    from parcours.grading.sandbox import Limits, sandbox_available
 
     started = time.perf_counter()
     root = Path(root).resolve()
@@ -329,7 +329,7 @@ def grade_batch(
                 "notes). Installez bubblewrap, ou relancez avec --sans-isolation en connaissance "
                 "de cause."
             )
-    from parcours.kernel_pool import sweep_stale
+    from parcours.grading.kernel_pool import sweep_stale
 
     sweep_stale()
     result = BatchResult(td=td, isolation=isolation)
@@ -408,7 +408,7 @@ def grade_batch(
 
 
 def course_secret_in(root: Path) -> str:
-    from parcours.identity import course_secret
+    from parcours.data.identity import course_secret
 
     cwd = Path.cwd()
     try:
@@ -432,7 +432,7 @@ def _graded_in_gradebook(db_url: str, td: str, student: str) -> bool:
 def _run(tasks, settings, workers, root, td, db_url, config, source_hash, result, progress):
     import queue as queue_mod
 
-    from parcours.worker import worker_main
+    from parcours.grading.worker import worker_main
 
     ctx = mp.get_context("fork")
     task_q = ctx.Queue()

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from parcours import scenario as sc
+from parcours.data import scenario as sc
 
 A3_LANDSCAPE = (16.535, 11.693)  # inches (420 × 297 mm)
 FIXED_TIME = dt.datetime(2026, 6, 30)

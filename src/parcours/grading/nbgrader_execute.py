@@ -1,10 +1,10 @@
 """nbgrader's Execute step with trusted checks (installed by the course's ``nbgrader_config.py``).
 
 :class:`ExecuteAsStudent` runs a submission with ``PARCOURS_ETUDIANT`` set to its author (and a
-kernel client that polls in slices, see :mod:`parcours.kernel_client`).
+kernel client that polls in slices, see :mod:`parcours.grading.kernel_client`).
 :class:`TrustedExecute` also rebuilds the notebook against the source notebook (``solutions/``) and,
 at each test cell, runs an export of the names the check reads instead of the test: the values come
-back as data and the check runs in this process (see :mod:`parcours.checks`). The test cell's
+back as data and the check runs in this process (see :mod:`parcours.grading.checks`). The test cell's
 outputs are then only the check's French message, from which nbgrader's SaveAutoGrades scores it.
 """
 
@@ -19,20 +19,20 @@ from pathlib import Path
 from nbgrader.preprocessors import Execute
 from traitlets import Integer, Unicode
 
-from parcours import exchange
-from parcours.checks import as_student, run_check
-from parcours.identity import SECRET_ENV, course_secret
-from parcours.kernel_export import MIME
-from parcours.trusted import Plan, error_output, rebuild, test_item
+from parcours.data.identity import SECRET_ENV, course_secret
+from parcours.grading.checks import as_student, run_check
+from parcours.grading.trusted import Plan, error_output, rebuild, test_item
+from parcours.notebook import values as codec
+from parcours.notebook.kernel_export import MIME
 
-KERNEL_EXEC_LINES = ["import parcours.kernel_export"]
+KERNEL_EXEC_LINES = ["import parcours.notebook.kernel_export"]
 
 
 class ExecuteAsStudent(Execute):
     def create_kernel_manager(self):
         # polls in slices: with one long poll a reply already there can wait a whole cell timeout
         km = super().create_kernel_manager()
-        km.client_class = "parcours.kernel_client.SlicedKernelClient"
+        km.client_class = "parcours.grading.kernel_client.SlicedKernelClient"
         return km
 
     def preprocess(self, nb, resources=None, km=None):
@@ -165,7 +165,7 @@ class TrustedExecute(ExecuteAsStudent):
 
     def _export(self, names: list[str], index: int) -> dict:
         token = secrets.token_hex(8)
-        code = f"__import__('parcours.kernel_export').kernel_export.export({names!r}, {token!r})"
+        code = f"__import__('parcours.notebook.kernel_export').notebook.kernel_export.export({names!r}, {token!r})"
         message = self._ask(code, token, index)
         if "erreur" in message:
             raise ExportMissing(str(message["erreur"])[:200])
@@ -176,16 +176,16 @@ class TrustedExecute(ExecuteAsStudent):
         for name in names:
             if name not in payloads:
                 continue
-            values[name] = exchange.decode(
+            values[name] = codec.decode(
                 payloads[name], name=name, call=lambda f, a, k, i=index: self._call(f, a, k, i)
             )
         return values
 
     def _call(self, name: str, args, kwargs, index: int):
         token = secrets.token_hex(8)
-        payload = {"args": exchange.encode(list(args)), "kwargs": exchange.encode(dict(kwargs))}
+        payload = {"args": codec.encode(list(args)), "kwargs": codec.encode(dict(kwargs))}
         code = (
-            "__import__('parcours.kernel_export').kernel_export.call("
+            "__import__('parcours.notebook.kernel_export').notebook.kernel_export.call("
             f"{name!r}, {payload!r}, {token!r})"
         )
         try:
@@ -204,10 +204,10 @@ class TrustedExecute(ExecuteAsStudent):
         if "erreur" in message:
             raise AssertionError(f"Votre fonction « {name} » : {str(message['erreur'])[:200]}")
         try:
-            return exchange.decode(
+            return codec.decode(
                 message.get("resultat"), name=name, call=lambda f, a, k: self._call(f, a, k, index)
             )
-        except exchange.ExchangeError as exc:
+        except codec.ExchangeError as exc:
             raise AssertionError(
                 f"Le résultat de votre fonction « {name} » est illisible : {exc}."
             ) from None
@@ -237,7 +237,7 @@ class TrustedExecute(ExecuteAsStudent):
         else:
             try:
                 values = self._export(item.names, index)
-            except (ExportMissing, exchange.ExchangeError) as exc:
+            except (ExportMissing, codec.ExchangeError) as exc:
                 message = f"Vos réponses n'ont pas pu être lues ({exc}) : cette question vaut 0."
             except Exception as exc:  # noqa: BLE001 - dead kernel and the like
                 self._dead = self._dead or type(exc).__name__

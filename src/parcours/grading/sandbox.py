@@ -167,7 +167,7 @@ def limits_prefix(limits: Limits, cgroups: list[Path]) -> list[str]:
     args = [
         sys.executable,
         "-m",
-        "parcours.sandbox_limits",
+        "parcours.grading.sandbox_limits",
         "--memoire",
         str(limits.memory_bytes),
         "--fichier",
@@ -234,7 +234,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     isolated = AnyTrait(True)
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("client_class", "parcours.kernel_client.SlicedKernelClient")
+        kwargs.setdefault("client_class", "parcours.grading.kernel_client.SlicedKernelClient")
         super().__init__(**kwargs)
         self.limits = self.limits or Limits()
         self._private = Path(tempfile.mkdtemp(prefix="parcours-noyau-"))

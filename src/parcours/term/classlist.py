@@ -14,8 +14,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from parcours.atomic import write_json_atomic
-from parcours.tabular import header_key, read_rows
+from parcours.term.atomic import write_json_atomic
+from parcours.term.tabular import header_key, read_rows
 
 # Header variants (after header_key) for each field.
 COLUMNS = {
@@ -95,7 +95,7 @@ def _split_full(full: str) -> tuple[str, str]:
 
 def parse_class_list(path: Path) -> list[Student]:
     """Every student of the file, or ``ValueError`` listing each invalid row (line numbers)."""
-    from parcours.identity import check_student_id
+    from parcours.data.identity import check_student_id
 
     header, rows, _ = read_rows(path)
     keys = [header_key(h) for h in header]
