@@ -180,7 +180,6 @@ def test_regrading_gives_identical_scores_and_skips_unchanged_copies(graded_clas
     assert len(list(root.glob("gradebook.db.sauvegarde-*"))) == 2
 
 
-@pytest.mark.lent
 def _owner_dead(folder: Path) -> bool:
     try:
         return not process_running(int((folder / OWNER_FILE).read_text()))
@@ -188,14 +187,20 @@ def _owner_dead(folder: Path) -> bool:
         return False
 
 
-def test_kill_9_then_rerun_grades_only_what_is_missing(tmp_path):
+@pytest.mark.lent
+def test_kill_9_then_rerun_grades_only_what_is_missing(tmp_path, monkeypatch):
     if sandbox_available():
         pytest.skip(f"Bac à sable indisponible : {sandbox_available()}")
     from nbgrading import course
 
     _, put = make_course(tmp_path)
     _class(put, course(TD))
+    # A temporary folder of its own: a batch of another test sweeps dead workers' folders too.
+    own_tmp = tmp_path / "tmp"
+    own_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(own_tmp))
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
+    env["TMPDIR"] = str(own_tmp)
     proc = subprocess.Popen(
         [sys.executable, "-m", "parcours.cli", "corriger", TD, "--travailleurs", "1"],
         cwd=tmp_path,
@@ -213,7 +218,7 @@ def test_kill_9_then_rerun_grades_only_what_is_missing(tmp_path):
     proc.wait()
     done_before = {p.parts[-3] for p in tmp_path.glob(f"autograded/*/{TD}/{RESULT_FILE}")}
     assert 1 <= len(done_before) < len(EXPECTED)
-    left = [p for p in Path(tempfile.gettempdir()).glob(f"{PREFIX}*") if _owner_dead(p)]
+    left = [p for p in own_tmp.glob(f"{PREFIX}*") if _owner_dead(p)]
     assert left  # the killed worker's sandbox folder, with a copy of a submission
     batch = grade_batch(TD, root=tmp_path, workers=2, limits=LIMITS)
     assert batch.scores == EXPECTED

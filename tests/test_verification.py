@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from parcours.notebook import presentation
-from parcours.notebook import verification as v
-from parcours.notebook.chart import graphique
+from parcours import presentation
+from parcours import verification as v
+from parcours.chart import graphique
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -146,7 +146,7 @@ def test_presentation_names_the_student_and_warns_on_demo_data(monkeypatch):
 
 def test_verification_and_presentation_keep_import_parcours_light():
     code = (
-        "import sys, parcours; parcours.notebook.presentation(); import parcours.notebook.verification; "
+        "import sys, parcours; parcours.presentation(); import parcours.verification; "
         "print('pandas' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

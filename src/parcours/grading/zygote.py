@@ -42,6 +42,7 @@ PRELOAD = (
     "ipykernel.ipkernel",
     "ipykernel.zmqshell",
     "parcours.data",
+    "parcours.data.generator",
     "parcours.notebook.values",
     "parcours.notebook.verification",
 )

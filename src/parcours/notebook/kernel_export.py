@@ -17,7 +17,7 @@ from parcours.notebook import values as _values
 try:  # loaded now: later, a submission may have used up its processes/threads or rebound imports
     import pyarrow as _pyarrow  # noqa: F401
     import pyarrow.ipc as _pyarrow_ipc  # noqa: F401
-except ImportError:  # pragma: no cover - pyarrow is a dependency
+except ImportError:  # pragma: no cover - the grader's environment has pyarrow
     pass
 
 MIME = "application/vnd.parcours.export+json"
