@@ -12,7 +12,6 @@ file, source notebook and grading engine did not change since its last result is
 from __future__ import annotations
 
 import json
-import multiprocessing as mp
 import os
 import shutil
 import tempfile
@@ -87,6 +86,7 @@ class BatchResult:
     graded: int = 0
     workers: int = 1
     stats: dict = field(default_factory=dict)
+    refused_workers: list[str] = field(default_factory=list)  # Dask workers refused, with why
 
     @property
     def scores(self) -> dict[str, float]:
@@ -304,12 +304,15 @@ def grade_batch(
     force: bool = False,
     limits=None,
     progress: Callable[[int, int, int, StudentResult], None] | None = None,
+    grappe: str | None = None,
 ) -> BatchResult:
     """Grade every submission of ``td`` under ``root/submitted`` (or only ``students``).
 
     ``progress(done, failed, total, result)`` is called after each submission. Raises
     :class:`BatchError` (French message) when the batch cannot run; a failing submission never
-    stops the batch.
+    stops the batch. ``grappe`` (or ``c.Parcours.grappe`` in the course's nbgrader_config.py) is the
+    address of a Dask scheduler to grade on (:mod:`parcours.grading.executors`); by default the
+    submissions are graded by ``workers`` processes on this machine.
     """
     from parcours.grading.config import _env, load_config
     from parcours.grading.gradebook_io import GradebookError, backup, check_readable
@@ -320,7 +323,7 @@ def grade_batch(
     source = root / "solutions" / td / f"{td}.ipynb"
     if not source.is_file():
         raise BatchError(f"TD inconnu : {source.relative_to(root)} n'existe pas dans {root}.")
-    if isolation:
+    if isolation and not grappe:
         why = sandbox_available()
         if why:
             raise BatchError(
@@ -402,7 +405,8 @@ def grade_batch(
         result.graded = total
         if tasks:
             settings = Settings(isolated=isolation, limits=limits, secret=course_secret_in(root))
-            _run(tasks, settings, workers, root, td, db_url, config, source_hash, result, progress)
+            executor = _executor(grappe or _cluster_setting(config), workers, td, source, root)
+            _run(tasks, settings, executor, root, td, db_url, config, source_hash, result, progress)
     result.duration_s = round(time.perf_counter() - started, 2)
     return result
 
@@ -418,6 +422,27 @@ def course_secret_in(root: Path) -> str:
         os.chdir(cwd)
 
 
+def _cluster_setting(config) -> str | None:
+    """``c.Parcours.grappe`` from the course config, if set."""
+    value = config.get("Parcours", {}).get("grappe") if "Parcours" in config else None
+    return str(value) if isinstance(value, str) and value else None
+
+
+def _executor(grappe: str | None, workers: int, td: str, source: Path, root: Path):
+    from parcours.grading.executors import BatchFiles, DaskExecutor, LocalExecutor
+
+    if not grappe:
+        return LocalExecutor(workers)
+    own = root / "nbgrader_config.py"
+    files = BatchFiles(
+        td=td,
+        source_name=source.name,
+        source=source.read_bytes(),
+        config=own.read_bytes() if own.is_file() else None,
+    )
+    return DaskExecutor(grappe, files)
+
+
 def _graded_in_gradebook(db_url: str, td: str, student: str) -> bool:
     from nbgrader.api import Gradebook, MissingEntry
 
@@ -429,74 +454,37 @@ def _graded_in_gradebook(db_url: str, td: str, student: str) -> bool:
         return all(g.auto_score is not None for g in sub.grades if g.cell_type == "code")
 
 
-def _run(tasks, settings, workers, root, td, db_url, config, source_hash, result, progress):
-    import queue as queue_mod
+def _run(tasks, settings, executor, root, td, db_url, config, source_hash, result, progress):
+    """Save each result the executor yields, once per student, in this process only."""
+    from parcours.grading.executors import ExecutorError
 
-    from parcours.grading.worker import worker_main
-
-    ctx = mp.get_context("fork")
-    task_q = ctx.Queue()
-    result_q = ctx.Queue()
-    n = max(1, min(workers, len(tasks)))
     by_student = {t.student: t for t in tasks}
-    for t in tasks:
-        task_q.put(t)
-    for _ in range(n):
-        task_q.put(None)
-    procs = [ctx.Process(target=worker_main, args=(task_q, result_q, settings)) for _ in range(n)]
-    # the parent keeps no open gradebook connection across the fork
-    for p in procs:
-        p.start()
     done = failed = 0
     rss, kernel_rss, zygote_rss = [], [], []
     durations = []
     checks = []
     try:
-        while done < len(tasks):
-            try:
-                raw = json.loads(result_q.get(timeout=5))
-            except queue_mod.Empty:
-                if not any(p.is_alive() for p in procs):
-                    lost = [s for s in by_student if s not in result.results]
-                    for student in lost:
-                        raw = {
-                            "etudiant": student,
-                            "td": td,
-                            "empreinte": by_student[student].empreinte,
-                            "alertes": [],
-                            "questions": {},
-                            "echec": {
-                                "code": "noyau_mort",
-                                "message": "Le processus de correction s'est arrêté.",
-                            },
-                            "notebook": None,
-                        }
-                        raw["empreinte_sujet"] = source_hash
-                        result.results[student] = _save(
-                            root, td, raw, db_url, config, by_student[student]
-                        )
-                        done += 1
-                        failed += 1
-                    break
-                continue
+        for raw in executor.run(tasks, settings):
+            student = raw["etudiant"]
+            if student in result.results or student not in by_student:
+                continue  # exactly once, even when a task ran twice
             raw["empreinte_sujet"] = source_hash
             rss.append(raw.get("rss_max_mo", 0.0))
             kernel_rss.append(raw.get("rss_noyau_mo", 0.0))
             zygote_rss.append(raw.get("rss_zygote_mo", 0.0))
             durations.append(raw.get("duree_s", 0.0))
             checks.append(raw.get("checks_s", 0.0))
-            student = raw["etudiant"]
             res = _save(root, td, raw, db_url, config, by_student[student])
             result.results[student] = res
             done += 1
             failed += bool(res.echec)
             if progress:
                 progress(done, failed, len(tasks), res)
+    except ExecutorError as exc:
+        raise BatchError(str(exc)) from None
     finally:
-        for p in procs:
-            p.join(timeout=10)
-            if p.is_alive():
-                p.kill()
+        result.refused_workers = list(executor.refused)
+        result.workers = executor.workers or result.workers
     result.stats = {
         "rss_max_mo": max(rss) if rss else 0.0,
         "rss_noyau_mo": max(kernel_rss, default=0.0),

@@ -1,0 +1,367 @@
+"""Where submissions are graded: this machine's worker processes, or a Dask cluster.
+
+:func:`parcours.grading.batch.grade_batch` keeps discovery, resume by content hash, the one gradebook
+writer and the summary; an executor only takes the tasks to be graded and yields each worker's
+result dict (as data) back to that writer, in completion order.
+
+- :class:`LocalExecutor` (the default): forked worker processes (:func:`parcours.grading.worker.worker_main`).
+- :class:`DaskExecutor` (``parcours corriger --grappe tcp://ordonnanceur:8786``): a Dask
+  ``distributed`` cluster. Nothing assumes a shared filesystem: a task carries the submission's bytes,
+  its author and digests; the source notebook, the course's nbgrader config and the settings (limits,
+  secret) go once per batch in a worker plugin, kept in memory (the secret is never written on a
+  worker). Each Dask worker thread grades in its own bwrap sandbox with a warm zygote, as a local
+  worker does. Workers whose ``parcours``, pandas or numpy version differs from the teacher's, or
+  without bwrap (unless ``--sans-isolation``), are refused before grading.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import queue as queue_mod
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from parcours.grading.worker import Settings, Task
+
+VERSIONED = ("parcours", "pandas", "numpy")
+
+
+class ExecutorError(RuntimeError):
+    """The executor cannot grade (French message); results already yielded are kept."""
+
+
+def _lost(task: Task, message: str) -> dict:
+    return {
+        "etudiant": task.student,
+        "td": task.td,
+        "empreinte": task.empreinte,
+        "alertes": list(task.alerts),
+        "questions": {},
+        "echec": {"code": "noyau_mort", "message": message},
+        "notebook": None,
+    }
+
+
+class LocalExecutor:
+    """``workers`` forked processes on this machine, each with its own sandbox."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.refused: list[str] = []
+
+    def run(self, tasks: Sequence[Task], settings: Settings) -> Iterator[dict]:
+        from parcours.grading.worker import worker_main
+
+        ctx = mp.get_context("fork")
+        task_q = ctx.Queue()
+        result_q = ctx.Queue()
+        n = max(1, min(self.workers, len(tasks)))
+        for t in tasks:
+            task_q.put(t)
+        for _ in range(n):
+            task_q.put(None)
+        procs = [
+            ctx.Process(target=worker_main, args=(task_q, result_q, settings)) for _ in range(n)
+        ]
+        # the parent keeps no open gradebook connection across the fork
+        for p in procs:
+            p.start()
+        seen: set[str] = set()
+        try:
+            while len(seen) < len(tasks):
+                try:
+                    raw = json.loads(result_q.get(timeout=5))
+                except queue_mod.Empty:
+                    if not any(p.is_alive() for p in procs):
+                        for t in tasks:
+                            if t.student not in seen:
+                                seen.add(t.student)
+                                yield _lost(t, "Le processus de correction s'est arrêté.")
+                        return
+                    continue
+                seen.add(raw["etudiant"])
+                yield raw
+        finally:
+            for p in procs:
+                p.join(timeout=10)
+                if p.is_alive():
+                    p.kill()
+
+
+# -- Dask ------------------------------------------------------------------------------------------
+def versions() -> dict[str, str]:
+    """The versions a grade depends on, on this machine."""
+    import numpy
+    import pandas
+
+    import parcours
+
+    return {
+        "parcours": parcours.__version__,
+        "pandas": pandas.__version__,
+        "numpy": numpy.__version__,
+    }
+
+
+def worker_report(isolated: bool) -> dict:
+    """Run on each Dask worker: its versions, and why it has no sandbox (``""`` when it has)."""
+    from parcours.grading.sandbox import sandbox_available
+
+    return {"versions": versions(), "bac_a_sable": sandbox_available() if isolated else ""}
+
+
+def refusal(report: dict, expected: dict[str, str], isolated: bool) -> str:
+    """Why a worker with ``report`` may not grade (French), ``""`` when it may."""
+    wrong = [
+        f"{name} {report['versions'].get(name, '?')} sur le travailleur, {expected[name]} chez vous"
+        for name in VERSIONED
+        if report["versions"].get(name) != expected[name]
+    ]
+    if wrong:
+        return (
+            "versions différentes ("
+            + " ; ".join(wrong)
+            + ") : installez sur ce travailleur les mêmes versions que sur votre machine."
+        )
+    if isolated and report.get("bac_a_sable"):
+        return (
+            f"pas de bac à sable sur ce travailleur ({report['bac_a_sable']}) ; installez "
+            "bubblewrap, ou relancez avec --sans-isolation en connaissance de cause."
+        )
+    return ""
+
+
+@dataclass
+class BatchFiles:
+    """What a worker needs once per batch, sent as data."""
+
+    td: str
+    source_name: str
+    source: bytes
+    config: bytes | None  # the course's own nbgrader_config.py, None for the project's default
+
+
+try:  # distributed is a teacher-side extra: the local executor does without it
+    from distributed.diagnostics.plugin import WorkerPlugin
+except ImportError:  # pragma: no cover - exercised only without the extra
+    WorkerPlugin = object
+
+
+class GradingPlugin(WorkerPlugin):
+    """Per batch, on each Dask worker: the batch's files in a private folder, one sandbox per thread.
+
+    The settings (limits, course secret) stay in this object's memory; only the source notebook and
+    the nbgrader config are written, in a folder removed at teardown.
+    """
+
+    def __init__(self, name: str, files: BatchFiles, settings: Settings, expected: dict) -> None:
+        self.name = name
+        self.files = files
+        self.settings = settings
+        self.expected = expected
+
+    def setup(self, worker=None) -> None:
+        from parcours.grading.config import DEFAULT_CONFIG
+
+        self.refused = refusal(
+            worker_report(self.settings.isolated), self.expected, self.settings.isolated
+        )
+        self.base = Path(tempfile.mkdtemp(prefix="parcours-grappe-"))
+        source_dir = self.base / "solutions" / self.files.td
+        source_dir.mkdir(parents=True)
+        self.source = source_dir / self.files.source_name
+        self.source.write_bytes(self.files.source)
+        if self.files.config is None:
+            self.config_file = DEFAULT_CONFIG
+        else:
+            self.config_file = self.base / "nbgrader_config.py"
+            self.config_file.write_bytes(self.files.config)
+        self.local = threading.local()
+        self.sandboxes: list = []
+        self.lock = threading.Lock()
+
+    def teardown(self, worker=None) -> None:
+        for sandbox in self.sandboxes:
+            sandbox.close()
+        shutil.rmtree(self.base, ignore_errors=True)
+
+    def sandbox(self):
+        """This thread's sandbox with its warm zygote; None when it cannot start."""
+        from parcours.grading.kernel_pool import ZygoteSandbox
+
+        sandbox = getattr(self.local, "sandbox", None)
+        if sandbox is not None and not sandbox.alive:
+            sandbox.close()
+            sandbox = None
+        if sandbox is None:
+            sandbox = ZygoteSandbox(self.settings.limits)
+            with self.lock:
+                self.sandboxes.append(sandbox)
+            self.local.sandbox = sandbox
+        return sandbox if sandbox.ready() else None
+
+    def grade(self, student: str, name: str, data: bytes, empreinte: str, alerts: list) -> dict:
+        import resource
+
+        from parcours.grading import worker as w
+
+        if self.refused:
+            raise ExecutorError(f"Travailleur refusé : {self.refused}")
+        folder = Path(tempfile.mkdtemp(prefix="copie-", dir=self.base))
+        notebook = folder / name
+        notebook.write_bytes(data)
+        task = Task(
+            student=student,
+            td=self.files.td,
+            notebook=str(notebook),
+            source=str(self.source),
+            root=str(self.base),
+            config_file=str(self.config_file),
+            empreinte=empreinte,
+            alerts=list(alerts),
+        )
+        try:
+            sandbox = self.sandbox() if self.settings.isolated and self.settings.forked else None
+            if sandbox is not None:
+                km = w._fork_kernel(task, sandbox, self.settings)
+                try:
+                    result = w._grade_or_fail(task, km, self.settings)
+                finally:
+                    sandbox.reset()
+                result.update({k: round(v, 1) for k, v in sandbox.memory_mb.items()})
+            else:
+                km = w._start_kernel(task, self.settings)
+                try:
+                    result = w._grade_or_fail(task, km, self.settings)
+                finally:
+                    w._stop_kernel(km)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        result["rss_max_mo"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        return result
+
+
+def grade_on_worker(plugin_name: str, student, name, data, empreinte, alerts) -> dict:
+    """The Dask task: grade one submission with this worker's batch plugin."""
+    from distributed import get_worker
+
+    plugin = get_worker().plugins[plugin_name]
+    return plugin.grade(student, name, data, empreinte, alerts)
+
+
+class DaskExecutor:
+    """Grade on the Dask cluster whose scheduler is at ``address`` (``tcp://hôte:8786``)."""
+
+    def __init__(self, address: str, files: BatchFiles, connect_timeout: float = 20) -> None:
+        self.address = address
+        self.files = files
+        self.connect_timeout = connect_timeout
+        self.refused: list[str] = []
+        self.workers = 0
+
+    def _client(self):
+        try:
+            from distributed import Client
+        except ImportError:
+            raise ExecutorError(
+                "La correction sur une grappe demande le paquet « distributed » : installez "
+                "parcours[enseignant]."
+            ) from None
+        try:
+            return Client(self.address, timeout=self.connect_timeout, set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ExecutorError(
+                f"Ordonnanceur Dask injoignable à {self.address} ({type(exc).__name__}) : "
+                "vérifiez l'adresse et que « dask scheduler » tourne."
+            ) from None
+
+    def run(self, tasks: Sequence[Task], settings: Settings) -> Iterator[dict]:
+        client = self._client()
+        plugin_name = f"parcours-{uuid.uuid4().hex[:12]}"
+        registered = False
+        seen: set[str] = set()
+        try:
+            expected = versions()
+            try:
+                reports = client.run(worker_report, settings.isolated)
+            except Exception as exc:  # noqa: BLE001
+                raise ExecutorError(f"Travailleurs Dask injoignables ({exc}).") from None
+            good = []
+            for address, report in sorted(reports.items()):
+                why = refusal(report, expected, settings.isolated)
+                if why:
+                    self.refused.append(f"{address} : {why}")
+                else:
+                    good.append(address)
+            if not good:
+                detail = " ".join(self.refused) or "aucun travailleur connecté à l'ordonnanceur."
+                raise ExecutorError(f"Aucun travailleur Dask ne peut corriger : {detail}")
+            self.workers = sum(client.nthreads(good).values())
+            client.register_plugin(GradingPlugin(plugin_name, self.files, settings, expected))
+            registered = True
+            by_key = {}
+            for t in tasks:
+                future = client.submit(
+                    grade_on_worker,
+                    plugin_name,
+                    t.student,
+                    Path(t.notebook).name,
+                    Path(t.notebook).read_bytes(),
+                    t.empreinte,
+                    t.alerts,
+                    key=f"{plugin_name}-{t.student}",
+                    pure=False,
+                    workers=good,
+                    allow_other_workers=False,
+                )
+                by_key[future.key] = (future, t)
+            pending = [f for f, _ in by_key.values()]
+            while pending:
+                done = [f for f in pending if f.done()]
+                pending = [f for f in pending if not f.done()]
+                if not done:
+                    if client.status not in ("running", "connecting"):
+                        raise self._gone(len(seen), len(tasks))
+                    time.sleep(0.1)
+                    continue
+                for future in done:
+                    task = by_key[future.key][1]
+                    if future.status == "finished":
+                        raw = future.result()
+                    elif future.status == "error":
+                        exc = future.exception()
+                        if isinstance(exc, ExecutorError):
+                            raise ExecutorError(str(exc))
+                        raw = _lost(
+                            task, f"Correction impossible sur la grappe ({type(exc).__name__})."
+                        )
+                    else:  # cancelled or lost: the scheduler went away
+                        raise self._gone(len(seen), len(tasks))
+                    if raw["etudiant"] in seen:
+                        continue
+                    seen.add(raw["etudiant"])
+                    yield raw
+        finally:
+            if registered:
+                try:
+                    client.unregister_worker_plugin(plugin_name)
+                except Exception:  # noqa: BLE001 - the scheduler may be gone
+                    pass
+            try:
+                client.close(timeout=5)
+            except Exception:  # noqa: BLE001
+                pass
+
+    def _gone(self, done: int, total: int) -> ExecutorError:
+        return ExecutorError(
+            f"L'ordonnanceur Dask {self.address} ne répond plus : correction arrêtée. {done} copie(s) "
+            f"sur {total} sont corrigées et enregistrées ; relancez la même commande pour corriger "
+            "seulement les autres."
+        )
