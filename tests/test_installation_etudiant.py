@@ -13,6 +13,7 @@ import venv
 from pathlib import Path
 
 import pytest
+from nbgrading import released_setup_cell
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIDE = ROOT / "book" / "guide_etudiant.md"
@@ -60,14 +61,7 @@ def student_venv(wheel, tmp_path_factory) -> Path:
 
 
 def test_the_guides_install_gives_a_working_setup_cell(student_venv, tmp_path):
-    released = ROOT / "exercises" / "td03_satisfaction" / "td03_satisfaction.ipynb"
-    cells = json.loads(released.read_text(encoding="utf-8"))["cells"]
-    setup = next(
-        "".join(c["source"])
-        for c in cells
-        if c["cell_type"] == "code"
-        and c["metadata"]["nbgrader"]["grade_id"].endswith("preparation")
-    )
+    setup = released_setup_cell("td03_satisfaction")
     (tmp_path / "parcours.toml").write_text('etudiant = "dupont.marie"\n', encoding="utf-8")
     probe = (
         setup
