@@ -17,6 +17,7 @@ pytestmark = pytest.mark.xdist_group("exercises")
 ROOT = Path(__file__).resolve().parents[1]
 TDS = list_tds(ROOT / "solutions")
 EXPECTED_TDS = [
+    "td00_prise_en_main",
     "td01_experience_client",
     "td02_processus_achat",
     "td03_satisfaction",
@@ -34,6 +35,7 @@ def without_ids(nb: dict) -> dict:
 
 # Points of each TD: (autograded, manually graded written analysis).
 POINTS = {
+    "td00_prise_en_main": (9, 1),
     "td01_experience_client": (13, 3),
     "td02_processus_achat": (14, 3),
     "td03_satisfaction": (16, 3),
@@ -41,7 +43,7 @@ POINTS = {
 }
 
 
-def test_the_four_tds_exist():
+def test_the_five_tds_exist():
     assert TDS == EXPECTED_TDS
 
 
@@ -179,5 +181,5 @@ def test_release_is_refused_when_the_solution_fails(tmp_path):
 
 
 def test_unknown_td_is_refused_in_french(tmp_path):
-    with pytest.raises(ValueError, match="TD inconnu : td42. TD disponibles : td01"):
+    with pytest.raises(ValueError, match="TD inconnu : td42. TD disponibles : td00_prise_en_main, td01"):
         release_all(tds=["td42"], output=tmp_path)
