@@ -52,8 +52,10 @@ def test_copying_another_students_numbers_fails_the_hidden_tests():
         ),
         "td02_q03_etape_fuyante_reponse": f"etape_la_plus_fuyante = {leaky!r}",
         "td02_q07_taille_centre_reponse": f"taille_centre = pd.Series({size.to_dict()!r})",
-        "td02_q09_taux_victoire_reponse": (
-            f"taux_victoire_rencontre = {won[deciders['rencontre']].mean() * 100!r}\n"
+        "td02_q09_taux_victoire_rencontre_reponse": (
+            f"taux_victoire_rencontre = {won[deciders['rencontre']].mean() * 100!r}"
+        ),
+        "td02_q09_taux_victoire_non_rencontre_reponse": (
             f"taux_victoire_non_rencontre = {won[~deciders['rencontre']].mean() * 100!r}"
         ),
         "td02_q10_correlation_reponse": f"correlation_taille_cycle = {size.corr(cycle)!r}",
@@ -95,16 +97,20 @@ def test_funnel_counts_visits_stopped_at_each_stage_instead_of_reaching_it(stude
         assert score == max_score, gid
 
 
-def test_win_rates_swapped():
-    code = (
-        'decideurs = centre_achat[centre_achat["role"] == "décideur"]\n'
-        'gagnee = decideurs["issue"] == "gagnée"\n'
-        'taux_victoire_rencontre = gagnee[~decideurs["rencontre"]].mean() * 100\n'
-        'taux_victoire_non_rencontre = gagnee[decideurs["rencontre"]].mean() * 100'
-    )
-    graded = _with("td02_q09_taux_victoire_reponse", code)
-    assert_only_lost(graded, "td02_q09_taux_victoire")
-    assert "Vos deux taux semblent inversés" in graded.output("td02_q09_taux_victoire")
+def test_win_rates_swapped_lose_each_rate_separately():
+    swapped = {
+        "td02_q09_taux_victoire_rencontre_reponse": DECIDERS
+        + 'taux_victoire_rencontre = gagnee[~decideurs["rencontre"]].mean() * 100',
+        "td02_q09_taux_victoire_non_rencontre_reponse": (
+            'taux_victoire_non_rencontre = gagnee[decideurs["rencontre"]].mean() * 100'
+        ),
+    }
+    graded = grade_td(TD, student=STUDENT, replace=swapped)
+    assert_only_lost(graded, Q["9a"], Q["9b"])
+    assert "taux_victoire_rencontre semble inversé" in graded.output(Q["9a"])
+    one_right = {k: v for k, v in swapped.items() if "non_rencontre" in k}
+    graded = grade_td(TD, student=STUDENT, replace=one_right)  # one value wrong: 1 point of 2
+    assert_only_lost(graded, Q["9b"])
 
 
 # --- A fair teacher's grading: every correct variant scores, each classic mistake loses its points.
@@ -119,7 +125,8 @@ Q = {
     6: "td02_q06_soncas",
     7: "td02_q07_taille_centre",
     8: "td02_q08_roles",
-    9: "td02_q09_taux_victoire",
+    "9a": "td02_q09_taux_victoire_rencontre",
+    "9b": "td02_q09_taux_victoire_non_rencontre",
     10: "td02_q10_correlation",
 }
 DECIDERS = (
@@ -157,12 +164,12 @@ OTHER_IDIOMS = {  # other idioms, text typed loosely, builtin names reused, funn
         'taille_centre = sum.groupby("id_affaire").size()'
     ),
     8: 'role_1 = "Prescripteur"\nrole_2 = "filtre"\nrole_3 = "utilisateur"\nrole_4 = "decideur"',
-    9: DECIDERS
+    "9a": DECIDERS
     + (
         'max = decideurs.groupby("rencontre")["issue"].apply(lambda s: (s == "gagnée").mean() * 100)\n'
-        "taux_victoire_rencontre = max[True]\n"
-        "taux_victoire_non_rencontre = max[False]"
+        "taux_victoire_rencontre = max[True]"
     ),
+    "9b": "taux_victoire_non_rencontre = max[False]",
     10: DEALS
     + (
         "import numpy as np\n"
@@ -176,11 +183,9 @@ ROUNDED = {  # percentages to one decimal, a correlation to two, a provided tabl
         'centre_achat["role"] = centre_achat["role"].astype(str)\n'
         'taille_centre = centre_achat.groupby("id_affaire")["id_contact"].nunique()'
     ),
-    9: DECIDERS
-    + (
-        'taux_victoire_rencontre = round(gagnee[decideurs["rencontre"]].mean() * 100, 1)\n'
-        'taux_victoire_non_rencontre = round(gagnee[~decideurs["rencontre"]].mean() * 100, 1)'
-    ),
+    "9a": DECIDERS
+    + 'taux_victoire_rencontre = round(gagnee[decideurs["rencontre"]].mean() * 100, 1)',
+    "9b": 'taux_victoire_non_rencontre = round(gagnee[~decideurs["rencontre"]].mean() * 100, 1)',
     10: DEALS
     + 'correlation_taille_cycle = round(affaires["nb_personnes"].corr(affaires["duree_cycle"]), 2)',
 }
@@ -219,10 +224,13 @@ MISTAKES_B = {
         'role_1 = "influenceur"\nrole_2 = "filtre"\nrole_3 = "utilisateur"\nrole_4 = "décideur"',
         "Personne(s) mal classée(s) : role_1",
     ),
-    9: (
-        DECIDERS + 'taux_victoire_rencontre = gagnee[~decideurs["rencontre"]].mean() * 100\n'
+    "9a": (
+        DECIDERS + 'taux_victoire_rencontre = gagnee[~decideurs["rencontre"]].mean() * 100',
+        "taux_victoire_rencontre semble inversé",
+    ),
+    "9b": (
         'taux_victoire_non_rencontre = gagnee[decideurs["rencontre"]].mean() * 100',
-        "Vos deux taux semblent inversés",
+        "taux_victoire_non_rencontre semble inversé",
     ),
 }
 # Inverted rates also point at another leakiest stage: Q3 is a finding on the data, not a rounding
