@@ -283,7 +283,7 @@ MISTAKES_B = {
         "relisez la colonne ca du tableau des segments",
     ),
     10: (
-        "clv = MARGE / (1 + ACTUALISATION - taux_retention / 100)",
+        "MARGE = 40\nACTUALISATION = 0.10\nclv = MARGE / (1 + ACTUALISATION - taux_retention / 100)",
         "celle du cours multiplie aussi par r",
     ),
     9: (
