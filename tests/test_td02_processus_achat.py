@@ -65,7 +65,7 @@ def test_copying_another_students_numbers_fails_the_hidden_tests():
     assert_only_lost(
         graded,
         *(gid.removesuffix("_reponse") for gid in copied),
-        "td02_q02_taux_conversion",
+        "td02_q02_taux_passage",
         "td02_q04_graphique",
     )
 
@@ -118,7 +118,7 @@ def test_win_rates_swapped_lose_each_rate_separately():
 
 Q = {
     1: "td02_q01_visites_par_etape",
-    2: "td02_q02_taux_conversion",
+    2: "td02_q02_taux_passage",
     3: "td02_q03_etape_fuyante",
     4: "td02_q04_graphique",
     5: "td02_q05_types_achat",
@@ -144,9 +144,9 @@ OTHER_IDIOMS = {  # other idioms, text typed loosely, builtin names reused, funn
         'list = entonnoir["etape_atteinte"].value_counts(sort=False)\n'
         "visites_par_etape = list[::-1].cumsum()[::-1]"
     ),
-    2: "taux_conversion = visites_par_etape.pct_change().add(1).mul(100).iloc[1:]",
+    2: "taux_passage = visites_par_etape.pct_change().add(1).mul(100).iloc[1:]",
     3: (
-        "etape_la_plus_fuyante = min(taux_conversion.index, key=lambda e: taux_conversion[e])"
+        "etape_la_plus_fuyante = min(taux_passage.index, key=lambda e: taux_passage[e])"
         ".upper()"
     ),
     4: (
@@ -178,7 +178,7 @@ OTHER_IDIOMS = {  # other idioms, text typed loosely, builtin names reused, funn
     ),
 }
 ROUNDED = {  # percentages to one decimal, a correlation to two, a provided table modified
-    2: "taux_conversion = (visites_par_etape / visites_par_etape.shift(1) * 100).dropna().round(1)",
+    2: "taux_passage = (visites_par_etape / visites_par_etape.shift(1) * 100).dropna().round(1)",
     7: (
         'centre_achat["role"] = centre_achat["role"].astype(str)\n'
         'taille_centre = centre_achat.groupby("id_affaire")["id_contact"].nunique()'
@@ -190,7 +190,7 @@ ROUNDED = {  # percentages to one decimal, a correlation to two, a provided tabl
     + 'correlation_taille_cycle = round(affaires["nb_personnes"].corr(affaires["duree_cycle"]), 2)',
 }
 MISTAKES_A = {
-    3: ("etape_la_plus_fuyante = visites_par_etape.idxmin()", "comparez les taux de conversion"),
+    3: ("etape_la_plus_fuyante = visites_par_etape.idxmin()", "comparez les taux de passage"),
     5: (
         'type_achat_1 = "achat direct"\ntype_achat_2 = "achat indirect"\n'
         'type_achat_3 = "achat d\'investissement"',
@@ -208,7 +208,7 @@ MISTAKES_A = {
 }
 MISTAKES_B = {
     2: (
-        "taux_conversion = (visites_par_etape.shift(1) / visites_par_etape * 100).dropna()",
+        "taux_passage = (visites_par_etape.shift(1) / visites_par_etape * 100).dropna()",
         "divisez chaque étape par l'étape précédente",
     ),
     4: (
@@ -241,7 +241,7 @@ MORE_VARIANTS = {  # a second correct variant for the questions the rounded case
         'visites_par_etape = pd.Series([(entonnoir["etape_atteinte"] >= e).sum() '
         "for e in ETAPES_ENTONNOIR], index=ETAPES_ENTONNOIR)"
     ),
-    3: "etape_la_plus_fuyante = str(taux_conversion.sort_values().index[0])",
+    3: "etape_la_plus_fuyante = str(taux_passage.sort_values().index[0])",
     4: "fig, ax_entonnoir = plt.subplots()\nvisites_par_etape.plot.bar(ax=ax_entonnoir)\nplt.show()",
     5: (
         "type_achat_1, type_achat_2, type_achat_3 = "
