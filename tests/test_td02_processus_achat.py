@@ -145,10 +145,7 @@ OTHER_IDIOMS = {  # other idioms, text typed loosely, builtin names reused, funn
         "visites_par_etape = list[::-1].cumsum()[::-1]"
     ),
     2: "taux_passage = visites_par_etape.pct_change().add(1).mul(100).iloc[1:]",
-    3: (
-        "etape_la_plus_fuyante = min(taux_passage.index, key=lambda e: taux_passage[e])"
-        ".upper()"
-    ),
+    3: ("etape_la_plus_fuyante = min(taux_passage.index, key=lambda e: taux_passage[e]).upper()"),
     4: (
         "fig, ax_entonnoir = plt.subplots()\n"
         "ax_entonnoir.barh(ETAPES_ENTONNOIR[::-1], visites_par_etape[::-1])\n"
