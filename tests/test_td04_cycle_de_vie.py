@@ -33,7 +33,7 @@ Q01, Q02, Q03 = "td04_q01_achats", "td04_q02_dates", "td04_q03_statuts"
 Q04, Q05 = "td04_q04_effectifs", "td04_q05_graphique"
 Q06 = "td04_q06_ca"
 Q07A, Q07B, Q07C = "td04_q07_nouveaux", "td04_q07_perdus", "td04_q07_compense"
-Q08, Q08B, Q09 = "td04_q08_rfm", "td04_q08_segment_a_relancer", "td04_q09_retention"
+Q08, Q08B, Q09 = "td04_q08_rfm", "td04_q08_segment_a_relancer", "td04_q09_fidelisation"
 Q10, Q11, Q12 = "td04_q10_clv", "td04_q11_campagne", "td04_q12_actions"
 
 
@@ -99,8 +99,8 @@ def test_answers_copied_from_another_student_fail():
             f"{Q07A}_reponse": f"nouveaux_annee = {theirs['nouveaux']}",
             f"{Q07B}_reponse": f"perdus_annee = {theirs['perdus']}",
             f"{Q09}_reponse": (
-                f"taux_retention = {theirs['retention']!r}\n"
-                "taux_churn = 100 - taux_retention\n"
+                f"taux_fidelisation = {theirs['retention']!r}\n"
+                "taux_churn = 100 - taux_fidelisation\n"
                 "duree_vie = 100 / taux_churn if taux_churn else float('inf')"
             ),
         },
@@ -109,7 +109,7 @@ def test_answers_copied_from_another_student_fail():
     # numbers (compensation, CLV, campaign) are fair readings and keep their points.
     assert_only_lost(graded, Q04, Q05, Q07A, Q07B, Q09)
     assert "Les effectifs doivent totaliser toutes les personnes." in graded.output(Q04)
-    assert "Le taux de rétention ne correspond pas à vos données" in graded.output(Q09)
+    assert "Le taux de fidélisation ne correspond pas à vos données" in graded.output(Q09)
 
 
 def test_rfm_scores_do_not_depend_on_row_order_or_on_the_hour_of_purchase():
@@ -216,8 +216,8 @@ OTHER_IDIOMS = {  # other idioms, achats.reset_index(), descending-rank quintile
     9: COHORT
     + (
         'retenus = set(cohorte) & set(transactions.loc[date_achat >= limite_perdu, "id_client"])\n'
-        "taux_retention = len(retenus) / len(cohorte) * 100\n"
-        "taux_churn = 100 - taux_retention\n"
+        "taux_fidelisation = len(retenus) / len(cohorte) * 100\n"
+        "taux_churn = 100 - taux_fidelisation\n"
         "duree_vie = 1 / (taux_churn / 100)\n"
         "max = duree_vie"
     ),
@@ -241,11 +241,11 @@ ROUNDED = {  # money to the euro, rates and years to one decimal, a provided tab
     9: COHORT
     + (
         'acheteurs_annee = transactions.loc[date_achat >= limite_perdu, "id_client"]\n'
-        "taux_retention = round(pd.Series(cohorte).isin(acheteurs_annee).mean() * 100, 1)\n"
-        "taux_churn = round(100 - taux_retention, 1)\n"
+        "taux_fidelisation = round(pd.Series(cohorte).isin(acheteurs_annee).mean() * 100, 1)\n"
+        "taux_churn = round(100 - taux_fidelisation, 1)\n"
         "duree_vie = round(100 / taux_churn, 1)"
     ),
-    10: "clv = round(40 * (taux_retention / 100) / (1.10 - taux_retention / 100))",
+    10: "clv = round(40 * (taux_fidelisation / 100) / (1.10 - taux_fidelisation / 100))",
 }
 MISTAKES_A = {
     4: ("effectifs = statut.value_counts()", "effectifs doit suivre l'ordre du cycle de vie"),
@@ -283,16 +283,16 @@ MISTAKES_B = {
         "relisez la colonne ca du tableau des segments",
     ),
     10: (
-        "MARGE = 40\nACTUALISATION = 0.10\nclv = MARGE / (1 + ACTUALISATION - taux_retention / 100)",
+        "MARGE = 40\nACTUALISATION = 0.10\nclv = MARGE / (1 + ACTUALISATION - taux_fidelisation / 100)",
         "celle du cours multiplie aussi par r",
     ),
     9: (
         COHORT.replace("(date_achat >= limite_18m) & ", "")
         + 'acheteurs_annee = transactions.loc[date_achat >= limite_perdu, "id_client"]\n'
-        "taux_retention = pd.Series(cohorte).isin(acheteurs_annee).mean() * 100\n"
-        "taux_churn = 100 - taux_retention\n"
+        "taux_fidelisation = pd.Series(cohorte).isin(acheteurs_annee).mean() * 100\n"
+        "taux_churn = 100 - taux_fidelisation\n"
         "duree_vie = 100 / taux_churn",
-        "Le taux de rétention ne correspond pas à vos données",
+        "Le taux de fidélisation ne correspond pas à vos données",
     ),
 }
 MORE_VARIANTS = {  # a second correct variant for the questions the rounded case does not touch
