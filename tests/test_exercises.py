@@ -36,7 +36,7 @@ def without_ids(nb: dict) -> dict:
 # Points of each TD: (autograded, manually graded written analysis).
 POINTS = {
     "td00_prise_en_main": (9, 1),
-    "td01_experience_client": (13, 3),
+    "td01_experience_client": (15, 3),
     "td02_processus_achat": (14, 3),
     "td03_satisfaction": (16, 4),
     "td04_cycle_de_vie": (18, 4),

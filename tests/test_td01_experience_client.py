@@ -103,23 +103,27 @@ def test_peak_end_with_the_first_score_instead_of_the_last():
 # One nbgrader run grades every case below under two student ids.
 
 Q = {
-    n: gid
-    for n, gid in enumerate(
-        [
-            "td01_q01_etapes",
-            "td01_q02_points_de_contact",
-            "td01_q03_courbe",
-            "td01_q04_graphique",
-            "td01_q05_pire_point_de_contact",
-            "td01_q06_multicanal",
-            "td01_q07_depart_numerique",
-            "td01_q08_personas",
-            "td01_q09_fonction_pic_fin",
-            "td01_q10_pic_fin_parcours",
-            "td01_q11_enjeux_carte",
-        ],
-        start=1,
-    )
+    **{
+        n: gid
+        for n, gid in enumerate(
+            [
+                "td01_q01_etapes",
+                "td01_q02_points_de_contact",
+                "td01_q03_courbe",
+                "td01_q04_graphique",
+                "td01_q05_pire_point_de_contact",
+                "td01_q06_multicanal",
+                "td01_q07_depart_numerique",
+                "td01_q08_personas",
+                "td01_q09_fonction_pic_fin",
+                "td01_q10_pic_fin_parcours",
+            ],
+            start=1,
+        )
+    },
+    "7b": "td01_q07_drive_priorite",
+    "11a": "td01_q11_enjeu_a",
+    "11b": "td01_q11_enjeu_b",
 }
 OTHER_IDIOMS = {  # other pandas idioms, text typed loosely, builtin names reused by the student
     1: 'list = evenements["etape"].value_counts()\nevenements_par_etape = list.reindex(ETAPES)',
@@ -155,10 +159,9 @@ OTHER_IDIOMS = {  # other pandas idioms, text typed loosely, builtin names reuse
         "pic_fin_par_parcours = notes.agg(lambda s: (s.min() + s.iloc[-1]) / 2)\n"
         "min = pic_fin_par_parcours.min()"
     ),
-    11: (
-        'enjeu_situation_a = "Outil de management collaboratif "\n'
-        'enjeu_situation_b = "outil d’innovation strategique"'
-    ),
+    "11a": 'enjeu_situation_a = "Outil de management collaboratif "',
+    "11b": 'enjeu_situation_b = "outil d’innovation strategique"',
+    "7b": 'moment_drive_prioritaire = " Commande en ligne"',
 }
 ROUNDED = {  # percentages to one decimal, means to two, and the provided table modified
     1: (
@@ -200,11 +203,8 @@ MISTAKES_A = {  # independent classic mistakes (question: code, expected hint)
         ".mean()",
         "Triez les scores du plus faible au plus élevé",
     ),
-    11: (
-        'enjeu_situation_a = "outil de stratégie marketing"\n'
-        'enjeu_situation_b = "outil d\'innovation stratégique"',
-        "Situation A : relisez-la",
-    ),
+    "11a": ('enjeu_situation_a = "outil de stratégie marketing"', "Situation A : relisez-la"),
+    "7b": ('moment_drive_prioritaire = "trajet"', "la route dépend de l'adresse du client"),
 }
 MISTAKES_B = {
     2: (
@@ -252,10 +252,9 @@ MORE_VARIANTS = {  # a second correct variant for the questions the rounded case
         'pires = evenements.groupby("id_parcours")["score_experience"].min()\n'
         "pic_fin_par_parcours = (pires + derniers) / 2"
     ),
-    11: (
-        'enjeu_situation_a = "OUTIL DE MANAGEMENT COLLABORATIF"\n'
-        'enjeu_situation_b = "Outil d\'innovation stratégique"'
-    ),
+    "11a": 'enjeu_situation_a = "OUTIL DE MANAGEMENT COLLABORATIF"',
+    "11b": 'enjeu_situation_b = "Outil d\'innovation stratégique"',
+    "7b": 'moment_drive_prioritaire = "commande en ligne".upper()',
 }
 CASES = case_table(
     variants=MORE_VARIANTS,
