@@ -58,3 +58,15 @@ def test_the_share_counts_points_not_cells(tmp_path):
     path = tmp_path / "td.ipynb"
     path.write_text(json.dumps(nb), encoding="utf-8")
     assert judgement_share(path) == 0.5
+
+
+def test_teacher_guide_states_each_tds_share_as_computed():
+    guide = (ROOT / "book" / "guide_enseignant.md").read_text(encoding="utf-8")
+    for td in TDS[1:]:
+        path = ROOT / "solutions" / td / f"{td}.ipynb"
+        cells = graded_cells(path)
+        total = sum(c["metadata"]["nbgrader"]["points"] for c in cells)
+        share = judgement_share(path)
+        line = f"| TD {int(td[2:4])} — "
+        row = next(r for r in guide.splitlines() if r.startswith(line))
+        assert f"{share * total:g} / {total:g} ({share:.0%})".replace("%", " %") in row, row
