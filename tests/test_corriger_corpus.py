@@ -81,7 +81,7 @@ def corpus(tmp_path_factory):
     nb = copy.deepcopy(full)
     nb.cells[index_of(nb, Q01)].metadata.nbgrader.points = 100
     nb.cells[index_of(nb, f"{Q03}_reponse")].metadata.nbgrader.grade_id = "td03_q03_a_moi"
-    meta = nb.cells[index_of(nb, "td03_q04_ces_reponse")].metadata.nbgrader
+    meta = nb.cells[index_of(nb, "td03_q04_ces_moyen_reponse")].metadata.nbgrader
     meta.update({"grade": True, "solution": False, "points": 50})
     put("metadonnees", nb)
     nb = copy.deepcopy(full)

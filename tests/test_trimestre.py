@@ -21,7 +21,7 @@ from parcours.cli import main
 pytestmark = pytest.mark.xdist_group("trimestre")
 
 CODE_MAX = 16  # autograded points of td03
-TOTAL = 19  # with the written question (3 points, graded in formgrader)
+TOTAL = 20  # with the written question (4 points, graded in formgrader)
 TEACHER_COMMENT = "Analyse précise, bravo."
 
 
@@ -233,7 +233,7 @@ def test_feedback_pages(term):
     blank = next(m for m in members if m.kind == "blank")
     assert "Question non traitée" in pages[blank.id].read_text(encoding="utf-8")
     graded = pages[term["graded"]].read_text(encoding="utf-8")
-    assert TEACHER_COMMENT in graded and "3 / 3" in graded
+    assert TEACHER_COMMENT in graded and "3 / 4" in graded
     assert all(
         TEACHER_COMMENT not in pages[m.id].read_text(encoding="utf-8")
         for m in present

@@ -137,10 +137,10 @@ def test_a_chart_of_the_students_own_rounded_series_is_not_charged_twice():
 
 def test_presentation_names_the_student_and_warns_on_demo_data(monkeypatch):
     monkeypatch.setenv("PARCOURS_ETUDIANT", "dupont.marie")
-    assert presentation() == "Données de l'étudiant·e « dupont.marie »."
+    assert presentation() == "Données chargées pour « dupont.marie »."
     monkeypatch.delenv("PARCOURS_ETUDIANT")
     first, warning = presentation().split("\n")
-    assert first == "Données de l'étudiant·e « demo »."
+    assert first == "Données chargées pour « demo »."
     assert "données de démonstration" in warning and "parcours.toml" in warning
 
 

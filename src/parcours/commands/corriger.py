@@ -14,8 +14,8 @@ HELP = "Corriger les copies d'un TD : en parallèle, chaque copie isolée, notes
 DESCRIPTION = """\
 Corrige les copies submitted/<etudiant>/<TD>/<TD>.ipynb du dossier du cours (dossier courant) :
 un noyau Python par copie, isolé (sans réseau, sans accès aux corrigés ni au carnet de notes),
-plusieurs copies à la fois. Les vérifications tournent hors de la copie, sur les valeurs de
-l'étudiant·e exportées comme données : la copie ne peut pas tromper la note.
+plusieurs copies à la fois. Les vérifications tournent hors de la copie, sur les valeurs
+de l'étudiant ou de l'étudiante exportées comme données : la copie ne peut pas tromper la note.
 
 Le carnet de notes est sauvegardé avant chaque correction. Une copie déjà corrigée et inchangée
 n'est pas recorrigée (sauf --force) : après une interruption, relancez simplement la commande.
@@ -64,7 +64,7 @@ def add_parser(subparsers) -> None:
         metavar="ID",
         nargs="+",
         action="extend",
-        help="ne corriger que ces étudiant·es (défaut : toutes les copies)",
+        help="ne corriger que les copies de ces identifiants (défaut : toutes les copies)",
     )
     p.add_argument(
         "--travailleurs",
@@ -137,10 +137,10 @@ def summary(batch) -> str:
         lines.append(f"{batch.td} a été enregistré dans le carnet de notes depuis solutions/.")
     if batch.added_students:
         lines.append(
-            f"Étudiant·es ajouté·es au carnet de notes ({len(batch.added_students)}) : "
+            f"Identifiants ajoutés au carnet de notes ({len(batch.added_students)}) : "
             + ", ".join(batch.added_students)
         )
-    rows = [("Étudiant·e", "Note", "Problème")]
+    rows = [("Identifiant", "Note", "Problème")]
     for student in sorted(batch.results):
         r = batch.results[student]
         problem = ""

@@ -131,7 +131,7 @@ def _discover(root: Path, td: str, students: Sequence[str] | None, result: Batch
             result.problems.append(
                 f"Dossier « {student} » ignoré : ce n'est pas un identifiant étudiant valide "
                 "(lettres sans accent, chiffres, . _ @ + -, sans espace). Renommez-le avec "
-                "l'identifiant de l'étudiant·e."
+                "l'identifiant de l'étudiant ou de l'étudiante."
             )
             continue
         tdir = folder / td

@@ -24,7 +24,7 @@ WARM_LINES = [
     "import parcours.notebook.kernel_export",
     "import numpy, pandas, matplotlib.pyplot, parcours.data",
 ]
-IDENTITY = re.compile(r"Données de l'étudiant·e « ([^»]{1,80}) »")
+IDENTITY = re.compile(r"Données (?:chargées pour|de l'étudiant·e) « ([^»]{1,80}) »")
 
 
 @dataclass
@@ -375,7 +375,7 @@ def worker_main(tasks, results, settings: Settings) -> None:
 
 
 def _loaded_identity(nb) -> str | None:
-    """The id of the setup cell's « Données de l'étudiant·e « … » » line, if the student ran it."""
+    """The id of the setup cell's « Données chargées pour « … » » line, if the student ran it."""
     for cell in nb.get("cells", []):
         for out in cell.get("outputs", []) or []:
             found = IDENTITY.search(str(out.get("text", "")))

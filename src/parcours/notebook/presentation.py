@@ -1,6 +1,6 @@
 """The identity line a TD's setup cell prints: whose data the notebook loaded.
 
-Its first line is exactly ``Données de l'étudiant·e « <id> ».``: the grader reads the id between
+Its first line is exactly ``Données chargées pour « <id> ».``: the grader reads the id between
 the French quotes to flag a notebook run on another student's data. For the demo id a second line
 says these are the demo data and how a student sets their own id.
 """
@@ -18,9 +18,9 @@ DEMO_WARNING = (
 
 
 def presentation(etudiant: str | None = None) -> str:
-    """Le texte qui dit de quel·le étudiant·e le notebook a chargé les données."""
+    """Le texte qui dit pour qui le notebook a chargé les données."""
     student = current_student() if etudiant is None else str(etudiant)
-    line = f"Données de l'étudiant·e « {student} »."
+    line = f"Données chargées pour « {student} »."
     if student == DEMO_STUDENT:
         return f"{line}\n{DEMO_WARNING}"
     return line

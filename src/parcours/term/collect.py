@@ -67,7 +67,7 @@ class CollectReport:
             "illisible",
             "absente",
         ]
-        rows = [("Statut", "Étudiant·e", "Nom", "Source", "Détail")]
+        rows = [("Statut", "Identifiant", "Nom", "Source", "Détail")]
         for statut in order:
             for line in self.by_status(statut):
                 rows.append((statut, line.etudiant, line.nom, line.source, line.detail))

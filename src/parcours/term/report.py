@@ -18,7 +18,7 @@ from pathlib import Path
 from parcours.grading.results import TdResults, fr_number, load_td
 from parcours.term.feedback import question_label
 
-IDENTITY = re.compile(r"Données de l'étudiant·e « ([^»]+) »")
+IDENTITY = re.compile(r"Données (?:chargées pour|de l'étudiant·e) « ([^»]+) »")
 FAILURES = {
     "delai": "temps dépassé",
     "memoire": "mémoire dépassée",
@@ -337,16 +337,16 @@ discrimination : réussite du meilleur quart (27 %) moins celle du dernier quart
 <section><h2>Correction manuelle (formgrader)</h2>
 {table("<th>Question rédigée</th><th class='num'>Notées</th><th>Avancement</th>", manual_rows, "Aucune question rédigée.")}</section>
 <section><h2>Échecs de correction</h2>
-{table("<th>Étudiant·e</th><th>Raison</th><th>Détail</th>", fail_rows, "Aucun échec : toutes les copies ont été corrigées.")}</section>
+{table("<th>Identifiant</th><th>Raison</th><th>Détail</th>", fail_rows, "Aucun échec : toutes les copies ont été corrigées.")}</section>
 <section><h2>Identité et alertes</h2>
 <p class="hint">Copies dont la cellule de préparation montre les données d'un autre identifiant, et alertes de la correction.</p>
-{table("<th>Étudiant·e</th><th>Alerte</th>", alert_rows, "Aucune alerte.")}</section>
+{table("<th>Identifiant</th><th>Alerte</th>", alert_rows, "Aucune alerte.")}</section>
 <section><h2>Copies très proches</h2>
 <p class="hint">Empreintes par « winnowing » (méthode de MOSS) du code des réponses, noms de
 variables et mise en page neutralisés ; le code du sujet et les formulations communes à plus de
 10 % de la classe sont ignorés. Une similarité élevée invite à regarder les deux copies : ce n'est
 pas une preuve.</p>
-{table("<th>Étudiant·e</th><th>Étudiant·e</th><th class='num'>Similarité</th><th class='num'>Empreintes communes</th><th>Cellules partagées</th>", copy_rows, "Aucune paire de copies très proches.")}</section>
+{table("<th>Copie</th><th>Copie voisine</th><th class='num'>Similarité</th><th class='num'>Empreintes communes</th><th>Cellules partagées</th>", copy_rows, "Aucune paire de copies très proches.")}</section>
 <section><h2>Absents</h2><p>{esc(", ".join(f"{names.get(a, a)} ({a})" for a in rep.absent)) or "Aucun."}</p></section>
 </main></body></html>
 """
