@@ -67,8 +67,10 @@ def check_cells(nb: dict) -> None:
             raise InvalidCopy(f"les sorties de la cellule {i} ne sont pas une liste d'objets")
 
 
-def parse_copy(text: str):
-    """The notebook (nbformat v4 node) in ``text``; raises :class:`InvalidCopy` with the reason."""
+def parse_copy(text: str, *, schema: bool = True):
+    """The notebook (nbformat v4 node) in ``text``; raises :class:`InvalidCopy` with the reason.
+    ``schema=False`` skips nbformat's schema (our own checks still hold): for the notebooks we
+    wrote ourselves, read back by the feedback writer."""
     import nbformat
 
     try:
@@ -82,6 +84,8 @@ def parse_copy(text: str):
     if not depth_ok(raw):
         raise InvalidCopy("structure JSON imbriquée bien trop profondément")
     check_cells(raw)
+    if not schema:
+        return nbformat.from_dict(raw)
     try:
         nb = nbformat.reads(text, as_version=4)
     except (RecursionError, MemoryError):
@@ -101,13 +105,13 @@ def parse_copy(text: str):
     return nb
 
 
-def read_copy(path: Path):
+def read_copy(path: Path, *, schema: bool = True):
     """``(notebook, "")`` or ``(None, French reason)`` for the notebook file at ``path``."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return None, f"Notebook illisible ({type(exc).__name__})."
     try:
-        return parse_copy(text), ""
+        return parse_copy(text, schema=schema), ""
     except InvalidCopy as exc:
         return None, f"Le fichier n'est pas un notebook Jupyter valide : {exc}."

@@ -136,7 +136,7 @@ def notebook_errors(path: Path) -> dict[str, tuple[str, str]]:
 
     if not path.is_file():
         return {}
-    nb, _problem = read_copy(path)
+    nb, _problem = read_copy(path, schema=False)
     if nb is None:
         return {}
     found = {}
