@@ -242,3 +242,52 @@ def test_exchange_source_takes_what_students_submitted_on_the_hub(tmp_path):
     assert (
         json.loads(copy.read_text(encoding="utf-8"))["cells"][0]["source"] == "x = 'copie de Zoé'"
     )
+
+
+def _patch_entry(data: bytearray, index: int, *, flag: int = 0, method: int | None = None):
+    """Set a flag bit or the compression method of entry ``index`` (local and central headers)."""
+    import struct
+
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).infolist()[index]
+    local = info.header_offset
+    central = [i for i in range(len(data)) if data[i : i + 4] == b"PK\x01\x02"][index]
+    for pos, flag_at, method_at in ((local, 6, 8), (central, 8, 10)):
+        if flag:
+            old = struct.unpack_from("<H", data, pos + flag_at)[0]
+            struct.pack_into("<H", data, pos + flag_at, old | flag)
+        if method is not None:
+            struct.pack_into("<H", data, pos + method_at, method)
+
+
+def test_damaged_entries_are_skipped_and_the_rest_imported(tmp_path):
+    root = tmp_path / "cours"
+    root.mkdir()
+    (root / "liste.csv").write_text(
+        "Identifiant;Nom;Prénom;Adresse de courriel\n"
+        + "".join(f"e{i};Nom{i};Prénom{i};e{i}@lycee.fr\n" for i in range(5)),
+        encoding="utf-8",
+    )
+    assert run("etudiants", "importer", root / "liste.csv", "--racine", root)[0] == 0
+    deep = b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5, "x": '
+    deep += b"[" * 100_000 + b"]" * 100_000 + b"}"
+    bodies = [notebook("bon"), notebook("crc-casse"), deep, notebook("chiffre"), notebook("lzma")]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as z:
+        for i, body in enumerate(bodies):
+            name = f"Prénom{i} Nom{i}_{10 + i}_assignsubmission_file/{TD}.ipynb"
+            z.writestr(zipfile.ZipInfo(name, (2026, 1, 1, 0, 0, 0)), body)
+    data = bytearray(buf.getvalue())
+    at = data.index(b"crc-casse")
+    data[at] = ord("X")  # the stored CRC no longer matches
+    _patch_entry(data, 3, flag=0x1)  # encrypted
+    _patch_entry(data, 4, method=97)  # a compression method zipfile does not know
+    archive = root / "moodle.zip"
+    archive.write_bytes(bytes(data))
+    code, out, err = run("collecter", TD, "--depuis", archive, "--racine", root)
+    assert code == 0, (out, err)
+    assert "Traceback" not in err
+    assert b"bon" in (root / "submitted" / "e0" / TD / f"{TD}.ipynb").read_bytes()
+    unreadable = lines(out, "illisible")
+    for i in range(1, 5):
+        assert any(f"Prénom{i}" in line for line in unreadable), (i, out)
+        assert not (root / "submitted" / f"e{i}").exists()

@@ -33,6 +33,7 @@ class Candidate:
     participant: str | None = None
     student: str | None = None
     filename: str = ""
+    problem: str = ""  # why the entry could not be read (damaged, encrypted…), French
 
 
 @dataclass
@@ -89,11 +90,33 @@ def sha256(data: bytes) -> str:
 
 
 def _is_notebook(data: bytes) -> bool:
+    from parcours.grading.copy_check import InvalidCopy, check_cells, depth_ok
+
     try:
         nb = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (ValueError, RecursionError, MemoryError):  # UnicodeDecodeError is a ValueError
         return False
-    return isinstance(nb, dict) and isinstance(nb.get("cells"), list)
+    if not isinstance(nb, dict) or not depth_ok(nb):
+        return False
+    try:
+        check_cells(nb)
+    except InvalidCopy:
+        return False
+    return True
+
+
+def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[bytes, str]:
+    """The bytes of one archive entry, or ``b""`` and the French reason it cannot be read."""
+    import zlib
+
+    if info.flag_bits & 0x1:
+        return b"", "fichier chiffré (protégé par un mot de passe) dans l'archive"
+    try:
+        return archive.read(info), ""
+    except NotImplementedError:
+        return b"", "méthode de compression non prise en charge"
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, ValueError):
+        return b"", "entrée endommagée dans l'archive (contrôle CRC faux ou données tronquées)"
 
 
 # --- sources -------------------------------------------------------------------------------------
@@ -141,10 +164,12 @@ def read_moodle_archive(path: Path, *, max_mb: float = DEFAULT_MAX_MB) -> list[C
             name, participant, filename = parsed
             if not filename.lower().endswith(".ipynb") or "/." in "/" + filename:
                 continue
+            data, problem = _read_entry(archive, info)
             found.append(
                 Candidate(
                     label=f"{name}_{participant}",
-                    data=archive.read(info),
+                    data=data,
+                    problem=problem,
                     modified=datetime(*info.date_time),
                     participant=participant,
                     filename=filename,
@@ -334,7 +359,9 @@ def collect(
                         student,
                         names[student],
                         c.label,
-                        f"{c.filename} n'est pas un notebook valide",
+                        f"{c.filename} : {c.problem}"
+                        if c.problem
+                        else f"{c.filename} n'est pas un notebook valide",
                     )
                 )
         if not readable:

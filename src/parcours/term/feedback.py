@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import ast
 import html
-import json
 import re
 from pathlib import Path
 
@@ -133,11 +132,12 @@ def comments(course, td: str, student: str) -> dict[str, str]:
 
 def notebook_errors(path: Path) -> dict[str, tuple[str, str]]:
     """``grade_id → (ename, evalue)`` of the test cells that failed in the autograded notebook."""
+    from parcours.grading.copy_check import read_copy
+
     if not path.is_file():
         return {}
-    try:
-        nb = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    nb, _problem = read_copy(path, schema=False)
+    if nb is None:
         return {}
     found = {}
     unanswered = False  # the answer cell before this test still raises NotImplementedError

@@ -12,6 +12,7 @@ from pathlib import Path
 from parcours.grading.results import fr_number, gradebook_tds, load_td
 from parcours.term.atomic import write_bytes_atomic
 from parcours.term.classlist import class_list, normalise_name
+from parcours.term.tabular import safe_cell
 
 ABSENT = "ABS"
 COLUMNS = ("Identifiant", "Nom", "Prénom", "Groupe", "TD", "Note", "Statut", "Points", "Sur")
@@ -81,7 +82,8 @@ def write_csv(rows: list[GradeRow], target: Path, *, scale: float) -> None:
     w.writerow([c if c != "Note" else f"Note /{scale:g}" for c in COLUMNS])
     for r in rows:
         w.writerow(
-            [
+            safe_cell(c)
+            for c in [
                 r.student,
                 r.nom,
                 r.prenom,
@@ -110,7 +112,11 @@ def write_xlsx(rows: list[GradeRow], target: Path, *, scale: float) -> None:
     for r in rows:
         note = r.note if r.note is not None else (ABSENT if r.statut == "absent" else None)
         sheet.append(
-            [r.student, r.nom, r.prenom, r.groupe, r.td, note, r.statut, r.points, r.max_points]
+            [
+                safe_cell(c)
+                for c in (r.student, r.nom, r.prenom, r.groupe, r.td, note, r.statut)
+                + (r.points, r.max_points)
+            ]
         )
         last = sheet.max_row
         sheet.cell(last, 6).number_format = "0.0"

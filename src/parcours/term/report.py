@@ -43,17 +43,21 @@ class ClassReport:
     identity: list[tuple[str, str]] = field(default_factory=list)
     copies: list = field(default_factory=list)
     absent: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (student, why unread)
 
 
-def _read_nb(course, sid: str, td: str) -> dict | None:
-    # The submitted copy: its outputs are the student's own run (grading re-runs the cells).
+def _read_nb(course, sid: str, td: str, skipped: list | None = None) -> dict | None:
+    """The submitted copy: its outputs are the student's own run (grading re-runs the cells).
+    A copy that cannot be read is skipped, with its reason added to ``skipped``."""
+    from parcours.grading.copy_check import read_copy
+
     for folder in (course.submitted(sid, td), course.autograded(sid, td)):
         path = folder / f"{td}.ipynb"
         if path.is_file():
-            try:
-                return json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                return None
+            nb, problem = read_copy(path)
+            if nb is None and skipped is not None:
+                skipped.append((sid, problem))
+            return nb
     return None
 
 
@@ -78,7 +82,7 @@ def literal_answer(code: str):
     """The value of an answer cell that only assigns one literal (``reponse = "B"``), else None."""
     try:
         tree = ast.parse(code)
-    except SyntaxError:
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
     assigns = [n for n in tree.body if isinstance(n, ast.Assign)]
     others = [
@@ -91,7 +95,7 @@ def literal_answer(code: str):
         return None
     try:
         value = ast.literal_eval(assigns[0].value)
-    except (ValueError, SyntaxError, TypeError):
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return None
     return value if isinstance(value, str | int | float | bool) else None
 
@@ -157,7 +161,7 @@ def build(course, td: str, *, scale: float = 20.0, template: dict | None = None)
             rep.failures.append((sid, FAILURES.get(code, code), str(echec.get("message", ""))))
         for alert in result.get("alertes") or []:
             rep.alerts.append((sid, str(alert)))
-        nb = _read_nb(course, sid, td)
+        nb = _read_nb(course, sid, td, rep.skipped)
         loaded = result.get("identite_chargee")
         if nb is not None:
             by_q = answers_by_question(nb)
@@ -177,6 +181,8 @@ def build(course, td: str, *, scale: float = 20.0, template: dict | None = None)
             rep.identity.append((sid, loaded))
     rep.choices = {gid: c.most_common(3) for gid, c in sorted(wrong.items())}
     rep.copies = find_copies(answers, template=template)
+    for sid, why in rep.skipped:
+        rep.alerts.append((sid, f"Copie ignorée par le rapport (réponses, copies proches) : {why}"))
     return rep
 
 
