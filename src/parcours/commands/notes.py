@@ -16,7 +16,8 @@ et leur note est marquée « provisoire ».
 
 --format moodle remplit la colonne « Note » de la feuille d'évaluation Moodle donnée par
 --feuille, prête pour « Importer la feuille d'évaluation » (un seul TD ; la note est ramenée
-à la « Note maximale » de la feuille).
+à la « Note maximale » de la feuille). Elle refuse les notes provisoires, sauf avec
+--provisoire : elles sont alors marquées « Note provisoire » dans la colonne des commentaires.
 
 Exemples :
   parcours notes
@@ -36,6 +37,12 @@ def add_parser(subparsers) -> None:
     p.add_argument(
         "--feuille", metavar="FEUILLE", type=Path, help="feuille d'évaluation Moodle (.csv)"
     )
+    p.add_argument(
+        "--provisoire",
+        action="store_true",
+        help="--format moodle : exporter aussi les notes provisoires (réponses rédigées pas "
+        "encore notées), marquées « Note provisoire » dans la colonne des commentaires",
+    )
     add_course_arguments(p)
     p.set_defaults(run=run)
 
@@ -47,6 +54,7 @@ def run(args) -> int:
         scale=args.sur,
         output=args.sortie,
         worksheet=args.feuille,
+        provisional=args.provisoire,
         root=args.racine,
         db=args.db,
     )
@@ -61,6 +69,7 @@ def export_grades(
     scale: float = 20.0,
     output: Path | None = None,
     worksheet: Path | None = None,
+    provisional: bool = False,
     root: Path = Path("."),
     db: str | None = None,
 ) -> dict:
@@ -94,6 +103,15 @@ def export_grades(
     elif file_format == "xlsx":
         write_xlsx(rows, target, scale=scale)
     else:
+        waiting = [r for r in rows if r.statut == "provisoire"]
+        if waiting and not provisional:
+            raise ValueError(
+                f"{len(waiting)} note(s) provisoire(s) : des réponses rédigées ne sont pas encore "
+                "notées dans formgrader ("
+                + ", ".join(r.student for r in waiting)
+                + "). Rien n'a été écrit. Notez-les d'abord, ou ajoutez --provisoire pour les "
+                "exporter marquées « Note provisoire » dans la colonne des commentaires."
+            )
         filled, unmatched = fill_moodle_worksheet(
             course, rows, worksheet, target, td=tds[0], scale=scale
         )
