@@ -23,6 +23,11 @@ Exemples :
   parcours notes
   parcours notes td03_satisfaction --format xlsx --sortie notes_td03.xlsx
   parcours notes td03_satisfaction --format moodle --feuille feuille.csv --sortie a_importer.csv
+  parcours notes --trimestre --format xlsx
+
+--trimestre écrit le bilan du trimestre : une ligne par étudiant, la note de chaque TD
+(« ABS » sans copie) et la moyenne des TD rendus ; « provisoire » tant que des réponses
+rédigées attendent leur note.
 """
 
 
@@ -38,6 +43,12 @@ def add_parser(subparsers) -> None:
         "--feuille", metavar="FEUILLE", type=Path, help="feuille d'évaluation Moodle (.csv)"
     )
     p.add_argument(
+        "--trimestre",
+        action="store_true",
+        help="bilan du trimestre : une ligne par étudiant, une colonne par TD et la moyenne "
+        "(csv ou xlsx)",
+    )
+    p.add_argument(
         "--provisoire",
         action="store_true",
         help="--format moodle : exporter aussi les notes provisoires (réponses rédigées pas "
@@ -48,6 +59,16 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
+    if args.trimestre:
+        out = export_term(
+            file_format=args.format,
+            scale=args.sur,
+            output=args.sortie,
+            root=args.racine,
+            db=args.db,
+        )
+        print(out["message"])
+        return 0
     out = export_grades(
         tds=args.td,
         file_format=args.format,
@@ -139,3 +160,32 @@ def export_grades(
         for r in pending:
             lines.append(f"  {r.student} ({r.td}) : {', '.join(r.pending)}")
     return {"path": target, "rows": rows, "message": "\n".join(lines)}
+
+
+def export_term(
+    *,
+    file_format: str = "csv",
+    scale: float = 20.0,
+    output: Path | None = None,
+    root: Path = Path("."),
+    db: str | None = None,
+) -> dict:
+    """The term view (one row per student, every TD, the average) as CSV or Excel."""
+    from parcours.term.course import open_course
+    from parcours.term.term_view import term_table, write_term_csv, write_term_xlsx
+
+    if file_format not in ("csv", "xlsx"):
+        raise ValueError("--trimestre s'écrit en csv ou en xlsx (pas en feuille Moodle).")
+    if not (0 < scale <= 1000):
+        raise ValueError(f"--sur doit être un nombre positif (reçu : {scale:g}).")
+    course = open_course(root, db=db)
+    header, table = term_table(course, scale=scale)
+    target = Path(output) if output else course.root / f"bilan_trimestre.{file_format}"
+    (write_term_csv if file_format == "csv" else write_term_xlsx)(header, table, target)
+    pending = sum("provisoire" in (row[-1] or "") for row in table)
+    message = (
+        f"Bilan du trimestre écrit dans {target} ({len(table)} étudiant(s), {len(header) - 6} TD)."
+    )
+    if pending:
+        message += f" Moyennes provisoires : {pending} (réponses rédigées à noter dans formgrader)."
+    return {"path": target, "rows": table, "message": message}
