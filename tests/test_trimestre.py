@@ -211,6 +211,11 @@ def _term(tmp_path_factory, db):
     page.unlink()
     steps["nbgrader_feedback"] = nbgrader("generate_feedback", tc.TD, "--force", root=root)
     steps["nbgrader_feedback_page"] = page.read_bytes() if page.is_file() else b""
+    steps["nbgrader_feedback_files"] = {
+        p.relative_to(root / "feedback").as_posix(): p.read_bytes()
+        for p in (root / "feedback").rglob("*")
+        if p.is_file()
+    }
     page.unlink(missing_ok=True)
     with _quiet():
         api_result = open_course(root, db=db).api().generate_feedback(tc.TD, mistake.id)
@@ -258,7 +263,9 @@ def test_reimporting_another_export_of_the_class_adds_nobody(term):
     assert "ligne 36" in out and "ligne 4" in out and "doublon exact" in out
     code, out, err = term["steps"]["import_names"]
     assert code == 2 and "Traceback" not in err
-    assert "--ajouter" in err and "34" in err
+    # The two homonyms give one exact duplicate row: one new id per distinct name.
+    distinct = len({m.full for m in term["members"]})
+    assert "--ajouter" in err and f"Import refusé : {distinct} nouveaux identifiants" in err
     m = term["members"][0]
     assert f"{m.prenom} {m.nom}" in err
 
@@ -376,6 +383,11 @@ def test_nbgrader_generate_feedback_gives_the_safe_page(term):
         text = page.decode("utf-8")
         assert tc.CANARY not in text and "HIDDEN TESTS" not in text and "_attendu" not in text
         assert text == ours
+    # Every student's page is the safe one, and no file of the grader's is copied beside it.
+    files = steps["nbgrader_feedback_files"]
+    names = {name.rsplit("/", 1)[-1] for name in files}
+    assert f"{tc.TD}.html" in names and "parcours_resultat.json" not in names, sorted(files)
+    assert not any(tc.CANARY.encode() in data or b"HIDDEN TESTS" in data for data in files.values())
 
 
 def expected_row(term, m: tc.Member) -> tuple[str, str]:
@@ -603,6 +615,7 @@ def test_unreadable_gradebook_same_french_message_nothing_deleted(term, args, tm
     assert code in (1, 2), (out, err)
     assert "illisible ou endommagé" in err and "Restaurez la dernière sauvegarde : cp" in err
     assert "Traceback" not in err and "DatabaseError" not in err and "file is not" not in err
+    assert "Base des notes inaccessible" not in err
     assert before == after
     assert (root / "exercises" / tc.TD / f"{tc.TD}.ipynb").is_file()
 

@@ -44,7 +44,7 @@ def check_readable(db_url: str, *, retry: str = "relancez la correction") -> Non
                 con.close()
             if not row or row[0] != "ok":
                 raise sqlite3.DatabaseError(str(row))
-        except sqlite3.Error as exc:
+        except sqlite3.Error:
             backups = _backups(path)
             how = (
                 f"Restaurez la dernière sauvegarde : cp '{backups[-1]}' '{path}'"
@@ -52,7 +52,8 @@ def check_readable(db_url: str, *, retry: str = "relancez la correction") -> Non
                 else "Aucune sauvegarde n'a été trouvée à côté ; restaurez-le depuis vos copies."
             )
             raise GradebookError(
-                f"Le carnet de notes {path} est illisible ou endommagé ({exc}). Rien n'a été "
+                f"Le carnet de notes {path} est illisible ou endommagé (ce n'est plus une base "
+                f"SQLite valide). Rien n'a été "
                 f"modifié. {how}, puis {retry}."
             ) from None
         return

@@ -145,7 +145,7 @@ def copy_groups(rep, template: dict[str, str], *, common_share: float = 0.1) -> 
     neutralised). A group larger than ``common_share`` of the class is the expected solution,
     unless its members share the same wrong answers."""
     subs = rep.results.submissions
-    limit = max(2, int(common_share * len(rep.answers)))
+    limit = max(3, int(common_share * len(rep.answers)))
     cell_gid = {cell: gid for gid, cell in rep.cell_of.items()}
 
     def own(sid: str) -> dict[str, str]:
