@@ -512,10 +512,12 @@ def test_report_says_who_needs_help(term):
     mistake = next(m for m in members if m.kind == "mistake")
     row = _student_row(html, mistake.id)
     assert f"{CODE_MAX - 3} / {TOTAL}" in row and "en attente" in row
-    assert "Question 3" in row and "Question 10" in row and "faux" in row
+    assert "faux : Q1, Q3, Q10<" in row
     blank = next(m for m in members if m.kind == "blank")
     row = _student_row(html, blank.id)
-    assert "non répondu" in row and "en attente" not in row
+    assert "copie blanche : 11 non répondues" in row and "en attente" not in row
+    partial = next(m for m in members if m.kind == "partial")
+    assert "non répondu : Q6, Q7, Q8, Q9, Q10, Q11<" in _student_row(html, partial.id)
     late = next(m for m in members if m.kind == "late")
     assert "en retard" in _student_row(html, late.id)
     identity = next(m for m in members if m.kind == "identity")

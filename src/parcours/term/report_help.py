@@ -37,6 +37,7 @@ class StudentLine:
     pending: list[str] = field(default_factory=list)
     late: str = ""
     alerts: list[str] = field(default_factory=list)
+    all_questions: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -112,6 +113,7 @@ def student_lines(course, rep, *, names, groups, template) -> list[StudentLine]:
             if q is None:
                 continue
             label = question_label(gid, rep.td)
+            line.all_questions.append(label)
             if q.needs_manual:
                 line.pending.append(label)
                 continue
@@ -224,15 +226,27 @@ def _label(cell: str, td: str) -> str:
     return question_label(cell.removesuffix("_reponse"), td)
 
 
+def _short(label: str) -> str:
+    """``Question 3 · csat`` → ``Q3``."""
+    return label.split(" · ")[0].replace("Question ", "Q")
+
+
 def _tags(items: list[str], cls: str, word: str) -> str:
-    return "".join(f'<span class="tag {cls}">{html.escape(i)} : {word}</span>' for i in items)
+    if not items:
+        return ""
+    full = html.escape(", ".join(items))
+    short = html.escape(", ".join(_short(i) for i in items))
+    return f'<span class="tag {cls}" title="{full}">{word} : {short}</span>'
 
 
 def render_students(lines: list[StudentLine], scale: float) -> str:
     esc = html.escape
     rows = []
     for s in lines:
-        lost = _tags(s.wrong, "t-wrong", "faux") + _tags(s.blank, "t-blank", "non répondu")
+        if s.blank and not s.wrong and len(s.blank) + len(s.pending) == len(s.all_questions):
+            lost = f'<span class="tag t-blank">copie blanche : {len(s.blank)} non répondues</span>'
+        else:
+            lost = _tags(s.wrong, "t-wrong", "faux") + _tags(s.blank, "t-blank", "non répondu")
         wait = _tags(s.pending, "t-wait", "en attente")
         late = f'<span class="tag t-late">{esc(s.late)}</span>' if s.late else ""
         alerts = "".join(f'<span class="tag t-alert">{esc(a)}</span>' for a in s.alerts)
@@ -256,7 +270,8 @@ def render_students(lines: list[StudentLine], scale: float) -> str:
         '<section id="par-etudiant"><h2>Par étudiant : qui a besoin d\'aide</h2>'
         '<p class="hint">Du plus bas au plus haut. « faux » : réponse donnée mais fausse ; '
         "« non répondu » : cellule laissée vide ; « en attente » : réponse rédigée pas encore "
-        "notée dans formgrader (ce n'est pas un échec, la note est provisoire).</p>"
+        "notée dans formgrader (ce n'est pas un échec, la note est provisoire). Q3 : question 3 "
+        "(survolez pour son intitulé).</p>"
         f"{body}</section>"
     )
 
