@@ -219,6 +219,10 @@ table.diff th{font-weight:600}.diff_header{color:#7b8794;text-align:right}.diff_
 .t-wrong{background:#fde8e8;color:#8e2b20}.t-blank{background:#eceff3;color:#45525f}.t-wait{background:#fff4d6;color:#7a5b00}
 .t-late{background:#e8eefc;color:#1f3b8a}.t-alert{background:#fbd5d5;color:#8e2b20;font-weight:600}
 .scroll{overflow-x:auto}
+@media(max-width:600px){#par-etudiant thead{display:none}#par-etudiant tr{display:block;padding:.45rem 0;
+border-bottom:1px solid #e3e8ee}#par-etudiant td{display:inline-block;border:none;padding:.1rem .35rem}
+#par-etudiant td:nth-child(4)::before{content:"points "}#par-etudiant td:nth-child(5)::before{content:"note "}
+#par-etudiant td:nth-child(6),#par-etudiant td:nth-child(7){display:block}#par-etudiant td:empty{display:none}}
 """
 
 
@@ -255,7 +259,7 @@ def render_students(lines: list[StudentLine], scale: float) -> str:
             f"<tr><td>{esc(s.id)}</td><td>{esc(s.name)}</td><td>{esc(s.group)}</td>"
             f'<td class="num">{points}</td><td class="num">{fr_number(s.grade)}'
             f"{' (provisoire)' if s.pending else ''}</td>"
-            f"<td>{lost or '—'}{wait}</td><td>{late}{alerts}</td></tr>"
+            f"<td>{lost or ('' if wait else '—')}{wait}</td><td>{late}{alerts}</td></tr>"
         )
     body = (
         "<div class='scroll'><table><thead><tr><th>Identifiant</th><th>Nom</th><th>Groupe</th>"
@@ -309,7 +313,7 @@ def render_copy_groups(groups: list[CopyGroup], td: str) -> str:
     esc = html.escape
     rows = "".join(
         f"<tr><td>{esc(g.level)}</td><td>{', '.join(f'<b>{esc(s)}</b>' for s in g.students)}</td>"
-        f"<td>{len(g.cells)}</td><td>"
+        f"<td class='num'>{len(g.cells)}</td><td>"
         + (esc(", ".join(_label(c, td) for c in g.same_mistakes)) or "—")
         + "</td></tr>"
         for g in groups
