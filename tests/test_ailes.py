@@ -25,7 +25,7 @@ ALLOWED = {
     "commands": {"data", "notebook", "grading", "term"},
 }
 TEACHER_ONLY = ("parcours.grading", "parcours.term", "parcours.commands", "nbgrader", "nbformat")
-TEACHER_ONLY += ("nbconvert", "jupyter_book", "sphinx", "openpyxl", "sqlalchemy", "psycopg2")
+TEACHER_ONLY += ("nbconvert", "jupyter_book", "sphinx", "openpyxl", "sqlalchemy", "psycopg")
 
 
 def _wing(module: str) -> str | None:

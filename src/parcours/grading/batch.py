@@ -344,8 +344,6 @@ def grade_batch(
         from nbgrader.coursedir import CourseDirectory
 
         db_url = CourseDirectory(config=config).db_url
-        if db_url.startswith("postgresql://"):  # the driver we ship
-            db_url = "postgresql+psycopg2://" + db_url[len("postgresql://") :]
         try:
             check_readable(db_url)
         except GradebookError as exc:

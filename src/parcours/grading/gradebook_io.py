@@ -8,6 +8,7 @@ message that says how to restore a backup — it is never replaced by an empty o
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -28,7 +29,7 @@ def _backups(path: Path) -> list[Path]:
     return sorted(path.parent.glob(path.name + ".sauvegarde-*"))
 
 
-def check_readable(db_url: str) -> None:
+def check_readable(db_url: str, *, retry: str = "relancez la correction") -> None:
     """Raise :class:`GradebookError` when an existing gradebook cannot be read."""
     path = sqlite_path(db_url)
     if path is not None:
@@ -43,7 +44,7 @@ def check_readable(db_url: str) -> None:
                 con.close()
             if not row or row[0] != "ok":
                 raise sqlite3.DatabaseError(str(row))
-        except sqlite3.Error as exc:
+        except sqlite3.Error:
             backups = _backups(path)
             how = (
                 f"Restaurez la dernière sauvegarde : cp '{backups[-1]}' '{path}'"
@@ -51,8 +52,9 @@ def check_readable(db_url: str) -> None:
                 else "Aucune sauvegarde n'a été trouvée à côté ; restaurez-le depuis vos copies."
             )
             raise GradebookError(
-                f"Le carnet de notes {path} est illisible ou endommagé ({exc}). Rien n'a été "
-                f"modifié. {how}, puis relancez la correction."
+                f"Le carnet de notes {path} est illisible ou endommagé (ce n'est plus une base "
+                f"SQLite valide). Rien n'a été "
+                f"modifié. {how}, puis {retry}."
             ) from None
         return
     try:
@@ -65,7 +67,7 @@ def check_readable(db_url: str) -> None:
     except Exception as exc:  # noqa: BLE001 - any driver error is the same French answer
         raise GradebookError(
             f"Impossible d'ouvrir le carnet de notes {redact(db_url)} ({type(exc).__name__}). "
-            "Vérifiez l'adresse, que le serveur tourne et que le pilote psycopg2 est installé."
+            "Vérifiez l'adresse, que le serveur tourne et que le pilote psycopg est installé."
         ) from None
 
 
@@ -99,7 +101,7 @@ def backup(
     if not pg_dump:
         return None
     target = (folder or Path.cwd()) / f"gradebook-postgresql.sauvegarde-{stamp}.sql"
-    url = db_url.replace("postgresql+psycopg2://", "postgresql://")
+    url = re.sub(r"^postgresql\+\w+://", "postgresql://", db_url)
     proc = subprocess.run([str(pg_dump), "--dbname", url, "-f", str(target)], capture_output=True)
     if proc.returncode != 0:
         raise GradebookError(

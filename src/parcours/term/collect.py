@@ -395,6 +395,10 @@ def collect(
     for s in students:
         if s.id not in matched:
             report.lines.append(Line("absente", s.id, s.full_name, "", "aucune copie reçue"))
+    if deadline is not None:  # the class report tells late copies from it
+        from parcours.term.report_help import save_deadline
+
+        save_deadline(course, td, deadline)
     if participants:
         path_map = course.root / ARCHIVE_DIR / td / "participants_moodle.json"
         path_map.parent.mkdir(parents=True, exist_ok=True)

@@ -264,7 +264,7 @@ def render(
 <body><main>
 <h1>Retour sur le {esc(td)}</h1>
 <p class="sub">{esc(name)} ({esc(student)})</p>
-<div class="score"><div class="box">Note<b>{fr_number(sub.on(scale))} / {scale:g}</b></div>
+<div class="score"><div class="box">{"Note provisoire" if sub.pending else "Note"}<b>{fr_number(sub.on(scale))} / {scale:g}</b></div>
 <div class="box">Points<b>{total}</b></div></div>
 {"".join(notes)}
 <table><thead><tr><th>Question</th><th>Points</th><th>Retour</th></tr></thead>
@@ -273,6 +273,30 @@ def render(
 sur vos propres données. Relisez les questions manquées avec le chapitre du cours.</footer>
 </main></body></html>
 """
+
+
+def student_page(
+    course, td: str, sid: str, *, results=None, sources=None, names=None, scale: float = 20.0
+) -> str:
+    """The page of one student (what ``retours`` writes and nbgrader's feedback exporter returns)."""
+    from parcours.grading.results import load_td
+    from parcours.term.classlist import class_list
+
+    results = results if results is not None else load_td(course, td)
+    if sid not in results.submissions:
+        raise ValueError(f"Aucune copie corrigée de « {sid} » pour {td}.")
+    if names is None:
+        names = {s.id: s.full_name for s in class_list(course)}
+    return render(
+        td=td,
+        student=sid,
+        name=names.get(sid, sid),
+        results=results,
+        sources=sources if sources is not None else cell_sources(course, td),
+        teacher_comments=comments(course, td, sid),
+        errors=notebook_errors(autograded_notebook(course, sid, td)),
+        scale=scale,
+    )
 
 
 def write_feedback(
@@ -290,16 +314,7 @@ def write_feedback(
     sources = cell_sources(course, td)
     written = []
     for sid in chosen:
-        page = render(
-            td=td,
-            student=sid,
-            name=names.get(sid, sid),
-            results=results,
-            sources=sources,
-            teacher_comments=comments(course, td, sid),
-            errors=notebook_errors(autograded_notebook(course, sid, td)),
-            scale=scale,
-        )
+        page = student_page(course, td, sid, results=results, sources=sources, names=names)
         target = course.root / "feedback" / sid / td / f"{td}.html"
         write_bytes_atomic(target, page.encode("utf-8"))
         written.append(target)

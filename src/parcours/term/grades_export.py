@@ -131,10 +131,14 @@ def write_xlsx(rows: list[GradeRow], target: Path, *, scale: float) -> None:
     write_bytes_atomic(target, buf.getvalue())
 
 
+PROVISIONAL = "Note provisoire : réponse rédigée pas encore notée ({questions})."
+
+
 def fill_moodle_worksheet(
     course, rows: list[GradeRow], worksheet: Path, target: Path, *, td: str, scale: float
 ) -> tuple[int, list[str]]:
-    """Fill the *Note* column of Moodle's worksheet; return (filled, unmatched worksheet rows)."""
+    """Fill the *Note* column of Moodle's worksheet; return (filled, unmatched worksheet rows).
+    A provisional grade is marked in the feedback column (added when the sheet has none)."""
     import json
 
     from parcours.term.moodle import read_worksheet, write_worksheet
@@ -153,6 +157,10 @@ def fill_moodle_worksheet(
     )
     grade_col = sheet.columns["grade"]
     max_col = sheet.columns.get("max")
+    if any(r.statut == "provisoire" for r in students.values()) and "feedback" not in sheet.columns:
+        sheet.header.append("Feedback par commentaires" if sheet.french else "Feedback comments")
+        sheet.columns["feedback"] = len(sheet.header) - 1
+    feedback_col = sheet.columns.get("feedback")
     filled = 0
     unmatched = []
     for row in sheet.rows:
@@ -183,5 +191,10 @@ def fill_moodle_worksheet(
         text = f"{value:.1f}"
         row[grade_col] = text.replace(".", ",") if sheet.french else text
         filled += 1
+        if r.statut == "provisoire" and feedback_col is not None:
+            while len(row) <= feedback_col:
+                row.append("")
+            mark = PROVISIONAL.format(questions=", ".join(r.pending))
+            row[feedback_col] = f"{mark} {row[feedback_col]}".strip()
     write_worksheet(sheet, target)
     return filled, unmatched

@@ -29,6 +29,13 @@ WORKSHEET_COLUMNS = {
     "email": {"adressedecourriel", "emailaddress", "courriel", "email", "adressecourriel"},
     "grade": {"note", "grade"},
     "max": {"notemaximale", "maximumgrade"},
+    "feedback": {
+        "feedbackcomments",
+        "feedbackparcommentaires",
+        "commentairesdefeedback",
+        "commentairesfeedback",
+        "commentairesenfeedback",
+    },
     "submitted": {
         "dernieremodificationtravailremis",
         "lastmodifiedsubmission",
