@@ -19,6 +19,9 @@ DEMO_WARNING = (
 
 def presentation(etudiant: str | None = None) -> str:
     """Le texte qui dit de quel·le étudiant·e le notebook a chargé les données."""
+    from parcours.notebook.aide import install
+
+    install()
     student = current_student() if etudiant is None else str(etudiant)
     line = f"Données de l'étudiant·e « {student} »."
     if student == DEMO_STUDENT:
