@@ -231,7 +231,10 @@ def test_feedback_pages(term):
     assert "Ce dispositif ne convient pas" in text
     assert "Réponse incorrecte : relisez l&#x27;énoncé" in text
     blank = next(m for m in members if m.kind == "blank")
-    assert "Question non traitée" in pages[blank.id].read_text(encoding="utf-8")
+    blank_page = pages[blank.id].read_text(encoding="utf-8")
+    assert "Non répondu" in blank_page and "Réponse incorrecte" not in blank_page, (
+        "une copie blanche est « non répondu », pas « réponse incorrecte »"
+    )
     graded = pages[term["graded"]].read_text(encoding="utf-8")
     assert TEACHER_COMMENT in graded and "3 / 3" in graded
     assert all(

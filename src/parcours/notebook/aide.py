@@ -81,6 +81,19 @@ def questions(cells: list[dict]) -> dict[str, tuple[int | None, str]]:
     return found
 
 
+def statement_title(cells: list[dict]) -> str:
+    """The TD's title: its first ``# `` heading (``TD 3 — Mesurer la satisfaction client``)."""
+    for cell in cells:
+        if cell.get("cell_type") != "markdown":
+            continue
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        for line in source.splitlines():
+            if line.startswith("# "):
+                return line[2:].strip()
+    return ""
+
+
 def question_checking(cells: list[dict], name: str) -> int | None:
     """The number of the first question whose test cell reads ``name``, if any."""
     pattern = re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)")
