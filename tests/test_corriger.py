@@ -251,3 +251,62 @@ def test_four_workers_on_postgresql(tmp_path):
         assert again.scores == EXPECTED and again.graded == len(EXPECTED)
         assert _gradebook_scores(url) == EXPECTED
     assert not (tmp_path / "gradebook.db").exists()
+
+
+def _interrupt(tmp_path, env, done_before: int, *, group: bool):
+    """Start ``corriger``, wait for one more saved copy, send SIGINT (Ctrl-C: the whole group)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "parcours.cli", "corriger", TD, "--travailleurs", "1"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 240
+    while (
+        time.monotonic() < deadline
+        and len(list(tmp_path.glob(f"autograded/*/{TD}/{RESULT_FILE}"))) <= done_before
+    ):
+        time.sleep(0.2)
+    if group:
+        os.killpg(proc.pid, signal.SIGINT)
+    else:
+        os.kill(proc.pid, signal.SIGINT)
+    try:
+        out, err = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise AssertionError("corriger ne s'arrête pas après Ctrl-C") from None
+    return proc.returncode, out, err
+
+
+@pytest.mark.lent
+def test_ctrl_c_stops_the_workers_says_what_was_saved_and_a_rerun_resumes(tmp_path, monkeypatch):
+    if sandbox_available():
+        pytest.skip(f"Bac à sable indisponible : {sandbox_available()}")
+    from nbgrading import course
+
+    _, put = make_course(tmp_path)
+    _class(put, course(TD))
+    own_tmp = tmp_path / "tmp"
+    own_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(own_tmp))
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
+    env["TMPDIR"] = str(own_tmp)
+    for group in (True, False):  # Ctrl-C in the terminal, then a SIGINT to the main process only
+        before = len(list(tmp_path.glob(f"autograded/*/{TD}/{RESULT_FILE}")))
+        code, _, err = _interrupt(tmp_path, env, before, group=group)
+        saved = len(list(tmp_path.glob(f"autograded/*/{TD}/{RESULT_FILE}")))
+        assert code != 0 and "Traceback" not in err and "KeyboardInterrupt" not in err, err
+        told = [line for line in err.splitlines() if "interrompu" in line]
+        assert len(told) == 1, f"une seule ligne attendue :\n{err}"
+        assert f"{saved - before} copie" in told[0] and "relancez" in told[0], told[0]
+        assert told[0].startswith("parcours corriger : interrompu"), (
+            f"ligne mêlée à la barre : {err!r}"
+        )
+        alive = [p for p in own_tmp.glob(f"{PREFIX}*") if not _owner_dead(p)]
+        assert not alive, "des travailleurs tournent encore après l'interruption"
+    batch = grade_batch(TD, root=tmp_path, workers=2, limits=LIMITS)
+    assert batch.scores == EXPECTED

@@ -101,6 +101,7 @@ class Progress:
         self.stream = stream
         self.tty = stream.isatty()
         self.start = time.monotonic()
+        self.open = False  # a bar is on the line
 
     def __call__(self, done: int, failed: int, total: int, result) -> None:
         elapsed = time.monotonic() - self.start
@@ -112,6 +113,7 @@ class Progress:
             self.stream.write(
                 f"\r[{bar}] {done}/{total} corrigées, {failed} en échec, reste ~{left:.0f} s   "
             )
+            self.open = done < total
             if done == total:
                 self.stream.write("\n")
         else:
@@ -122,6 +124,13 @@ class Progress:
                 + f" — reste ~{left:.0f} s\n"
             )
         self.stream.flush()
+
+    def close(self) -> None:
+        """End an unfinished bar's line, so a message does not land on it."""
+        if self.tty and self.open:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.open = False
 
 
 def summary(batch) -> str:
@@ -170,7 +179,7 @@ def summary(batch) -> str:
 
 
 def run(args) -> int:
-    from parcours.grading.batch import BatchError, grade_batch
+    from parcours.grading.batch import BatchError, Interrupted, grade_batch
 
     root = args.racine.resolve()
     if not (root / "solutions").is_dir():
@@ -193,6 +202,7 @@ def run(args) -> int:
             file=sys.stderr,
         )
         return 2
+    progress = Progress()
     try:
         batch = grade_batch(
             args.td,
@@ -202,9 +212,19 @@ def run(args) -> int:
             isolation=not args.sans_isolation,
             db_url=args.db,
             force=args.force,
-            progress=Progress(),
+            progress=progress,
         )
+    except Interrupted as exc:
+        progress.close()
+        print(
+            f"parcours corriger : interrompu — {exc.saved} copie(s) corrigée(s) et enregistrée(s) "
+            f"sur {exc.total} ; relancez la même commande pour reprendre (les copies déjà "
+            "corrigées ne sont pas recorrigées).",
+            file=sys.stderr,
+        )
+        return 130
     except BatchError as exc:
+        progress.close()
         print(f"parcours corriger : {exc}", file=sys.stderr)
         return 1
     print(summary(batch))

@@ -31,6 +31,15 @@ class BatchError(RuntimeError):
     """The batch could not run (French message); nothing was graded."""
 
 
+class Interrupted(BatchError):
+    """Ctrl-C: the workers were stopped; ``saved`` copies were graded and saved before it."""
+
+    def __init__(self, saved: int, total: int) -> None:
+        super().__init__(f"interrompu après {saved} copie(s) sur {total}")
+        self.saved = saved
+        self.total = total
+
+
 @dataclass
 class QuestionResult:
     points: float
@@ -431,6 +440,14 @@ def _graded_in_gradebook(db_url: str, td: str, student: str) -> bool:
 
 def _run(tasks, settings, workers, root, td, db_url, config, source_hash, result, progress):
     import queue as queue_mod
+    import signal
+    import threading
+
+    # Ctrl-C: finish saving the copy in hand, then stop the workers (they ignore SIGINT).
+    stop = threading.Event()
+    previous_handler = None
+    if threading.current_thread() is threading.main_thread():
+        previous_handler = signal.signal(signal.SIGINT, lambda *_: stop.set())
 
     from parcours.grading.worker import worker_main
 
@@ -453,9 +470,13 @@ def _run(tasks, settings, workers, root, td, db_url, config, source_hash, result
     checks = []
     try:
         while done < len(tasks):
+            if stop.is_set():
+                break
             try:
-                raw = json.loads(result_q.get(timeout=5))
+                raw = json.loads(result_q.get(timeout=0.5))
             except queue_mod.Empty:
+                if stop.is_set():
+                    break
                 if not any(p.is_alive() for p in procs):
                     lost = [s for s in by_student if s not in result.results]
                     for student in lost:
@@ -493,10 +514,19 @@ def _run(tasks, settings, workers, root, td, db_url, config, source_hash, result
             if progress:
                 progress(done, failed, len(tasks), res)
     finally:
+        if previous_handler is not None:
+            signal.signal(signal.SIGINT, previous_handler)
+        if stop.is_set():
+            for p in procs:  # their sandboxes die with them (bwrap --die-with-parent)
+                p.kill()
         for p in procs:
             p.join(timeout=10)
             if p.is_alive():
                 p.kill()
+                p.join(timeout=5)
+    if stop.is_set():
+        result.graded = done
+        raise Interrupted(done, len(tasks))
     result.stats = {
         "rss_max_mo": max(rss) if rss else 0.0,
         "rss_noyau_mo": max(kernel_rss, default=0.0),
