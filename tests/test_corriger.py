@@ -86,6 +86,8 @@ def _snapshot(root: Path) -> dict:
         [TD, "--travailleurs", "deux"],
         [TD, "--db", "mysql://x"],
         [TD, "--option-inconnue"],
+        [TD, "--etudiant", "inconnu.x"],
+        [TD, "--sauvegardes", "0"],
     ],
 )
 def test_bad_arguments_exit_2_in_french_and_change_nothing(course_root, args, capsys):
@@ -98,6 +100,29 @@ def test_bad_arguments_exit_2_in_french_and_change_nothing(course_root, args, ca
     err = capsys.readouterr().err
     assert "erreur" in err and "usage" not in err
     assert _snapshot(root) == before
+
+
+def test_only_the_last_backups_are_kept(tmp_path):
+    import datetime as dt
+    import sqlite3
+
+    from parcours.grading.gradebook_io import backup
+
+    db = tmp_path / "gradebook.db"
+    sqlite3.connect(db).close()
+    url = f"sqlite:///{db}"
+    made = [
+        backup(url, folder=tmp_path, keep=3, now=dt.datetime(2026, 11, day, 9, 0))
+        for day in range(1, 7)
+    ]
+    left = sorted(p.name for p in tmp_path.glob("gradebook.db.sauvegarde-*"))
+    assert left == sorted(p.name for p in made[-3:]), left
+
+
+def test_publier_from_a_folder_that_is_not_a_course_says_so(tmp_path, capsys):
+    code = main(["publier", TD, "--racine", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and "n'est pas un dossier de cours" in err and "est vide" not in err, err
 
 
 def test_corrupt_gradebook_stops_with_how_to_restore(course_root, capsys):

@@ -17,7 +17,8 @@ un noyau Python par copie, isolé (sans réseau, sans accès aux corrigés ni au
 plusieurs copies à la fois. Les vérifications tournent hors de la copie, sur les valeurs de
 l'étudiant·e exportées comme données : la copie ne peut pas tromper la note.
 
-Le carnet de notes est sauvegardé avant chaque correction. Une copie déjà corrigée et inchangée
+Le carnet de notes est sauvegardé avant chaque correction (les --sauvegardes dernières copies
+sont gardées). Une copie déjà corrigée et inchangée
 n'est pas recorrigée (sauf --force) : après une interruption, relancez simplement la commande.
 Codes de sortie : 0 correction terminée (même si des copies ont échoué), 1 correction
 impossible, 2 arguments invalides.
@@ -44,7 +45,7 @@ def _positive(text: str) -> int:
     except ValueError:
         raise ValueError(f"nombre entier attendu, pas « {text} »") from None
     if value < 1:
-        raise ValueError("au moins 1 travailleur")
+        raise ValueError("au moins 1 attendu")
     return value
 
 
@@ -74,6 +75,13 @@ def add_parser(subparsers) -> None:
         help="copies corrigées en même temps (défaut : nombre de cœurs)",
     )
     p.add_argument("--force", action="store_true", help="recorriger aussi les copies inchangées")
+    p.add_argument(
+        "--sauvegardes",
+        metavar="N",
+        type=workers,
+        default=10,
+        help="sauvegardes du carnet de notes gardées, les plus récentes (défaut : 10)",
+    )
     p.add_argument(
         "--db",
         metavar="URL",
@@ -202,6 +210,17 @@ def run(args) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.etudiant:
+        unknown = [s for s in args.etudiant if not (root / "submitted" / s / args.td).is_dir()]
+        if unknown:
+            print(
+                f"parcours corriger : erreur : aucune copie de {args.td} pour "
+                + ", ".join(f"« {s} »" for s in unknown)
+                + f" (pas de dossier submitted/<etudiant>/{args.td}/). Vérifiez l'identifiant "
+                "ou collectez d'abord les copies.",
+                file=sys.stderr,
+            )
+            return 2
     progress = Progress()
     try:
         batch = grade_batch(
@@ -213,6 +232,7 @@ def run(args) -> int:
             db_url=args.db,
             force=args.force,
             progress=progress,
+            backups_kept=args.sauvegardes,
         )
     except Interrupted as exc:
         progress.close()

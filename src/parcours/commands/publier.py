@@ -53,6 +53,11 @@ def publish(
     course = open_course(root, db=db)
     solutions = course.root / course.setting("source_directory", "source")
     release = course.root / course.setting("release_directory", "release")
+    if not solutions.is_dir():
+        raise ValueError(
+            f"{course.root} n'est pas un dossier de cours (pas de dossier {solutions.name}/) : "
+            "lancez la commande depuis le dossier du cours ou donnez --racine."
+        )
     if td not in list_tds(solutions):
         known = list_tds(solutions)
         raise ValueError(

@@ -313,6 +313,7 @@ def grade_batch(
     force: bool = False,
     limits=None,
     progress: Callable[[int, int, int, StudentResult], None] | None = None,
+    backups_kept: int | None = None,
 ) -> BatchResult:
     """Grade every submission of ``td`` under ``root/submitted`` (or only ``students``).
 
@@ -360,7 +361,9 @@ def grade_batch(
         except GradebookError as exc:
             raise BatchError(str(exc)) from None
         try:
-            result.backup = backup(db_url, folder=root)
+            from parcours.grading.gradebook_io import DEFAULT_KEPT
+
+            result.backup = backup(db_url, folder=root, keep=backups_kept or DEFAULT_KEPT)
         except GradebookError as exc:
             raise BatchError(str(exc)) from None
         except Exception as exc:  # noqa: BLE001
