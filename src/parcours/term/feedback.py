@@ -211,6 +211,9 @@ h1{font-size:1.5rem;margin:0 0 .3rem}.sub{color:#5b6875;margin:0 0 1.5rem}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.55rem .6rem;border-bottom:1px solid #e3e8ee;vertical-align:top}
 th{background:#f0f3f6;font-weight:600}.pts{white-space:nowrap;font-weight:600}.ok{color:#1e8449}.ko{color:#b03a2e}.part{color:#b9770e}
 .blank{color:#6b7785}.wait{color:#6b7785;font-weight:500;font-style:italic}
+@media (max-width:600px){main{margin:0;border-radius:0;padding:1rem}.score{gap:.6rem}
+.box b{font-size:1.35rem}thead{display:none}tr{display:block;border-bottom:1px solid #e3e8ee;padding:.4rem 0}
+td{display:block;border:0;padding:.15rem 0}td:first-child{font-weight:600}.pts{white-space:normal}}
 .comment{margin-top:.35rem;color:#34495e;font-style:italic}footer{margin-top:1.5rem;color:#7b8794;font-size:.85rem}
 """
 
