@@ -325,6 +325,11 @@ def test_ctrl_c_stops_the_workers_says_what_was_saved_and_a_rerun_resumes(tmp_pa
         code, _, err = _interrupt(tmp_path, env, before, group=group)
         saved = len(list(tmp_path.glob(f"autograded/*/{TD}/{RESULT_FILE}")))
         assert code != 0 and "Traceback" not in err and "KeyboardInterrupt" not in err, err
+        err_lines = err.splitlines()
+        assert err_lines[0].startswith("Préparation de la correction"), err
+        planned = next(i for i, line in enumerate(err_lines) if "à corriger" in line)
+        first_copy = next(i for i, line in enumerate(err_lines) if line.startswith("1/"))
+        assert planned < first_copy, f"l'en-tête doit précéder la progression :\n{err}"
         told = [line for line in err.splitlines() if "interrompu" in line]
         assert len(told) == 1, f"une seule ligne attendue :\n{err}"
         assert f"{saved - before} copie" in told[0] and "relancez" in told[0], told[0]

@@ -141,21 +141,16 @@ class Progress:
             self.open = False
 
 
-def summary(batch) -> str:
+def summary(batch, *, announced: bool = False, manual_points: float = 0) -> str:
+    from parcours.grading.batch import header_lines
+
     lines = [f"Correction de {batch.td} : {len(batch.results)} copie(s)."]
-    if not batch.isolation:
+    if not announced:
+        lines += header_lines(batch)
+    if manual_points:
         lines.append(
-            "ATTENTION : correction SANS ISOLATION (--sans-isolation) : le code des étudiants a "
-            "tourné avec vos droits."
-        )
-    if batch.backup:
-        lines.append(f"Carnet de notes sauvegardé dans {batch.backup}.")
-    if batch.registered:
-        lines.append(f"{batch.td} a été enregistré dans le carnet de notes depuis solutions/.")
-    if batch.added_students:
-        lines.append(
-            f"Étudiant·es ajouté·es au carnet de notes ({len(batch.added_students)}) : "
-            + ", ".join(batch.added_students)
+            f"Note automatique seulement : les réponses rédigées ({manual_points:g} point(s)) "
+            "se notent dans formgrader."
         )
     rows = [("Étudiant·e", "Note", "Problème")]
     for student in sorted(batch.results):
@@ -222,6 +217,12 @@ def run(args) -> int:
             )
             return 2
     progress = Progress()
+
+    def announce(line: str) -> None:
+        progress.close()
+        print(line, file=sys.stderr, flush=True)
+
+    print(f"Préparation de la correction de {args.td}…", file=sys.stderr, flush=True)
     try:
         batch = grade_batch(
             args.td,
@@ -233,6 +234,7 @@ def run(args) -> int:
             force=args.force,
             progress=progress,
             backups_kept=args.sauvegardes,
+            announce=announce,
         )
     except Interrupted as exc:
         progress.close()
@@ -247,5 +249,21 @@ def run(args) -> int:
         progress.close()
         print(f"parcours corriger : {exc}", file=sys.stderr)
         return 1
-    print(summary(batch))
+    print(summary(batch, announced=True, manual_points=_manual_points(root, args.td)))
     return 0
+
+
+def _manual_points(root: Path, td: str) -> float:
+    """Points of the written answers (graded by hand in formgrader), from the TD's source."""
+    import json
+
+    try:
+        nb = json.loads((root / "solutions" / td / f"{td}.ipynb").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return 0
+    return sum(
+        float(c["metadata"]["nbgrader"].get("points") or 0)
+        for c in nb.get("cells", [])
+        if c.get("cell_type") == "markdown"
+        and c.get("metadata", {}).get("nbgrader", {}).get("grade")
+    )

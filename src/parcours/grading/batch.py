@@ -314,10 +314,12 @@ def grade_batch(
     limits=None,
     progress: Callable[[int, int, int, StudentResult], None] | None = None,
     backups_kept: int | None = None,
+    announce: Callable[[str], None] | None = None,
 ) -> BatchResult:
     """Grade every submission of ``td`` under ``root/submitted`` (or only ``students``).
 
-    ``progress(done, failed, total, result)`` is called after each submission. Raises
+    ``progress(done, failed, total, result)`` is called after each submission; ``announce(line)``
+    with each French line to show before the first one (backup, registration, what is to grade). Raises
     :class:`BatchError` (French message) when the batch cannot run; a failing submission never
     stops the batch.
     """
@@ -412,11 +414,40 @@ def grade_batch(
             tasks.append(task)
         total = len(tasks)
         result.graded = total
+        if announce:
+            for line in header_lines(result):
+                announce(line)
+            kept = len(result.results)
+            announce(
+                f"{total} copie(s) à corriger"
+                + (f", {kept} inchangée(s) reprise(s)" if kept else "")
+                + (f", {min(workers, total)} à la fois." if total else ".")
+            )
         if tasks:
             settings = Settings(isolated=isolation, limits=limits, secret=course_secret_in(root))
             _run(tasks, settings, workers, root, td, db_url, config, source_hash, result, progress)
     result.duration_s = round(time.perf_counter() - started, 2)
     return result
+
+
+def header_lines(result: BatchResult) -> list[str]:
+    """What the batch did before grading, in French (shown before the progress bar)."""
+    lines = []
+    if not result.isolation:
+        lines.append(
+            "ATTENTION : correction SANS ISOLATION (--sans-isolation) : le code des étudiants a "
+            "tourné avec vos droits."
+        )
+    if result.backup:
+        lines.append(f"Carnet de notes sauvegardé dans {result.backup}.")
+    if result.registered:
+        lines.append(f"{result.td} a été enregistré dans le carnet de notes depuis solutions/.")
+    if result.added_students:
+        lines.append(
+            f"Étudiant·es ajouté·es au carnet de notes ({len(result.added_students)}) : "
+            + ", ".join(result.added_students)
+        )
+    return lines
 
 
 def course_secret_in(root: Path) -> str:
