@@ -13,21 +13,17 @@ from __future__ import annotations
 import json
 import re
 import sys
-import textwrap
 from pathlib import Path
 
 _RED, _BOLD, _RESET = "\x1b[31m", "\x1b[1m", "\x1b[0m"
-_WIDTH = 88
 _HEADING = re.compile(r"^#{2,3}\s+(?:Question\s+)?(\d+)\s*(?:[.—–:-]\s*)?(.*)$")
 _QUESTION_ID = re.compile(r"_q(\d+)_")
 
 
 def box(title: str, lines: list[str]) -> list[str]:
-    """A few lines: a red title, then the wrapped explanation."""
-    out = [f"{_RED}{_BOLD}✘ {title}{_RESET}"]
-    for line in lines:
-        out.extend(textwrap.wrap(line, _WIDTH) or [""])
-    return out
+    """A few lines: a red title, then the explanation (one line per sentence: JupyterLab wraps
+    them to the width of the screen, a phone's too)."""
+    return [f"{_RED}{_BOLD}✘ {title}{_RESET}", *lines]
 
 
 def _checked_name() -> str | None:
