@@ -124,3 +124,27 @@ def test_a_second_copy_of_the_class_is_refused_unless_ajouter(tmp_path):
     code, out, err = run("etudiants", "importer", again, "--racine", tmp_path, "--ajouter")
     assert code == 0 and "4 ajouté(s)" in out
     assert len(students(tmp_path)) == 8
+
+
+def test_the_class_list_shows_the_secret_check_code_a_students_setup_cell_shows(
+    tmp_path, monkeypatch
+):
+    from parcours import presentation
+
+    monkeypatch.delenv("PARCOURS_SECRET", raising=False)
+    monkeypatch.setenv("PARCOURS_ETUDIANT", "dupont.marie")
+    root = tmp_path / "cours"
+    root.mkdir()
+    (root / "parcours.toml").write_text('secret = "Tournesol-2026"\n', encoding="utf-8")
+    (root / "liste.csv").write_text("Identifiant;Nom;Prénom\ndupont.marie;DUPONT;Marie\n")
+    assert run("etudiants", "importer", root / "liste.csv", "--racine", root)[0] == 0
+    code, out, _ = run("etudiants", "--racine", root)
+    assert code == 0 and "Tournesol" not in out, "le secret du cours ne doit jamais s'afficher"
+    shown = [line for line in out.splitlines() if "code de contrôle" in line]
+    assert shown, f"« parcours etudiants » ne donne pas le code de contrôle du secret :\n{out}"
+    teacher_code = shown[0].split(":")[-1].strip(" .")
+    monkeypatch.chdir(root)
+    student_line = presentation().splitlines()[0]
+    assert teacher_code in student_line, (teacher_code, student_line)
+    (root / "parcours.toml").write_text('secret = "Tournesol-2025"\n', encoding="utf-8")
+    assert teacher_code not in presentation().splitlines()[0], "un secret mal recopié doit se voir"

@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from parcours.checks import visible_part
-from parcours.grading import strip_solution_markers
+from parcours.grading.checks import visible_part
+from parcours.grading.config import strip_solution_markers
 
 ROOT = Path(__file__).resolve().parents[1]
 TD = "td04_cycle_de_vie"

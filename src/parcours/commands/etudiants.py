@@ -8,7 +8,9 @@ from parcours.term.course import add_course_arguments
 
 HELP = "Importer la liste de la classe (CSV ou Excel) ou l'afficher."
 DESCRIPTION = """\
-Sans sous-commande : affiche les étudiants du cours (identifiant, nom, prénom, e-mail, groupe).
+Sans sous-commande : affiche les étudiants du cours (identifiant, nom, prénom, e-mail, groupe)
+et le code de contrôle du secret du cours (jamais le secret) : la cellule de préparation de
+chaque TD affiche ce même code ; un étudiant qui en lit un autre a mal recopié le secret.
 
 « importer » lit une liste exportée de Pronote, de l'ENT ou de la page « Participants » de
 Moodle : CSV séparé par « ; » ou « , », en UTF-8 ou Windows-1252, ou classeur Excel .xlsx.
@@ -83,7 +85,20 @@ def run_list(args) -> int:
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
     print(f"{len(students)} étudiant(s).")
+    print(secret_check_line(args.racine))
     return 0
+
+
+def secret_check_line(root: Path) -> str:
+    """The line that gives the students the check code of the course secret (never the secret)."""
+    from parcours.data.identity import DEMO_SECRET, course_secret, secret_check_code
+
+    secret = course_secret(root)
+    demo = " (secret de démonstration : aucun secret n'est réglé)" if secret == DEMO_SECRET else ""
+    return (
+        "Dans la cellule de préparation des TD, les étudiants doivent lire le code de contrôle : "
+        f"{secret_check_code(secret)}{demo}."
+    )
 
 
 def import_students(

@@ -54,6 +54,11 @@ def publish(
     course.check_gradebook()  # before anything is checked, written or deleted
     solutions = course.root / course.setting("source_directory", "source")
     release = course.root / course.setting("release_directory", "release")
+    if not solutions.is_dir():
+        raise ValueError(
+            f"{course.root} n'est pas un dossier de cours (pas de dossier {solutions.name}/) : "
+            "lancez la commande depuis le dossier du cours ou donnez --racine."
+        )
     if td not in list_tds(solutions):
         known = list_tds(solutions)
         raise ValueError(

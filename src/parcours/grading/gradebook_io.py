@@ -77,10 +77,25 @@ def redact(db_url: str) -> str:
     return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", db_url)
 
 
+DEFAULT_KEPT = 10
+
+
+def _prune(newest: Path, pattern: str, keep: int) -> None:
+    """Remove all but the ``keep`` most recent backups like ``newest`` (their names sort by date)."""
+    for old in sorted(newest.parent.glob(pattern))[:-keep]:
+        if old != newest:
+            old.unlink(missing_ok=True)
+
+
 def backup(
-    db_url: str, *, folder: Path | None = None, now: dt.datetime | None = None
+    db_url: str,
+    *,
+    folder: Path | None = None,
+    now: dt.datetime | None = None,
+    keep: int = DEFAULT_KEPT,
 ) -> Path | None:
-    """A dated copy of the gradebook before a run (SQLite: file copy; PostgreSQL: pg_dump)."""
+    """A dated copy of the gradebook before a run (SQLite: file copy; PostgreSQL: pg_dump);
+    only the ``keep`` most recent copies are kept."""
     stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S-%f")
     path = sqlite_path(db_url)
     if path is not None:
@@ -94,6 +109,7 @@ def backup(
         finally:
             src.close()
             dst.close()
+        _prune(target, f"{path.name}.sauvegarde-*", keep)
         return target
     pg_dump = shutil.which("pg_dump") or next(
         iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_dump"))), None
@@ -108,4 +124,5 @@ def backup(
             "Sauvegarde du carnet de notes PostgreSQL impossible (pg_dump a échoué) : "
             "la correction n'a pas été lancée."
         )
+    _prune(target, "gradebook-postgresql.sauvegarde-*.sql", keep)
     return target

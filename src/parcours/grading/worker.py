@@ -343,8 +343,11 @@ def _forked_loop(tasks, results, settings: Settings) -> bool:
 
 def worker_main(tasks, results, settings: Settings) -> None:
     """Worker process loop: one kernel per submission, forked or started in advance."""
+    import signal
     import warnings
 
+    # Ctrl-C reaches the whole terminal group: the batch's parent alone decides to stop us.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     warnings.simplefilter("ignore")
     if settings.isolated and settings.forked and _forked_loop(tasks, results, settings):
         return
