@@ -5,8 +5,10 @@ The fast tests need no kernel. The batches (marked ``lent``) grade one small cla
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -212,8 +214,9 @@ def _class_course_of_its_own(tmp_path: Path, monkeypatch) -> tuple[Path, dict]:
 
     _, put = make_course(tmp_path)
     _class(put, course(TD))
-    own_tmp = tmp_path / "tmp"
-    own_tmp.mkdir()
+    # short: the sandbox's ZMQ ipc sockets live below it, and a socket path has at most 107 bytes
+    own_tmp = Path(tempfile.mkdtemp(prefix="pc-", dir="/tmp"))
+    atexit.register(shutil.rmtree, own_tmp, True)
     monkeypatch.setattr(tempfile, "tempdir", str(own_tmp))
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
     env["TMPDIR"] = str(own_tmp)
