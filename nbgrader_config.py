@@ -10,6 +10,7 @@ from nbgrader.preprocessors import (
 )
 
 from parcours.grading.nbgrader_execute import TrustedExecute
+from parcours.term.nbgrader_feedback import FeedbackExporter
 
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 
@@ -55,3 +56,16 @@ c.Autograde.autograde_preprocessors = [
 
 # Quiet kernels: no history file, no transport warning on the teacher's terminal.
 c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"]
+
+# Feedback: formgrader's « Generate Feedback » and `nbgrader generate_feedback` write the same safe
+# French page as `parcours retours` (never the notebook, whose hidden tests and computed values
+# would show), and copy none of parcours's own files (its result file holds raw check messages).
+c.GenerateFeedback.exporter_class = FeedbackExporter
+c.GenerateFeedback.preprocessors = []
+c.CourseDirectory.ignore = [
+    ".ipynb_checkpoints",
+    "*.pyc",
+    "__pycache__",
+    "feedback",
+    "parcours_resultat.json",
+]

@@ -30,6 +30,15 @@ class BatchError(RuntimeError):
     """The batch could not run (French message); nothing was graded."""
 
 
+class Interrupted(BatchError):
+    """Ctrl-C: the workers were stopped; ``saved`` copies were graded and saved before it."""
+
+    def __init__(self, saved: int, total: int) -> None:
+        super().__init__(f"interrompu après {saved} copie(s) sur {total}")
+        self.saved = saved
+        self.total = total
+
+
 @dataclass
 class QuestionResult:
     points: float
@@ -131,7 +140,7 @@ def _discover(root: Path, td: str, students: Sequence[str] | None, result: Batch
             result.problems.append(
                 f"Dossier « {student} » ignoré : ce n'est pas un identifiant étudiant valide "
                 "(lettres sans accent, chiffres, . _ @ + -, sans espace). Renommez-le avec "
-                "l'identifiant de l'étudiant·e."
+                "l'identifiant de l'étudiant ou de l'étudiante."
             )
             continue
         tdir = folder / td
@@ -305,10 +314,13 @@ def grade_batch(
     limits=None,
     progress: Callable[[int, int, int, StudentResult], None] | None = None,
     grappe: str | None = None,
+    backups_kept: int | None = None,
+    announce: Callable[[str], None] | None = None,
 ) -> BatchResult:
     """Grade every submission of ``td`` under ``root/submitted`` (or only ``students``).
 
-    ``progress(done, failed, total, result)`` is called after each submission. Raises
+    ``progress(done, failed, total, result)`` is called after each submission; ``announce(line)``
+    with each French line to show before the first one (backup, registration, what is to grade). Raises
     :class:`BatchError` (French message) when the batch cannot run; a failing submission never
     stops the batch. ``grappe`` (or ``c.Parcours.grappe`` in the course's nbgrader_config.py) is the
     address of a Dask scheduler to grade on (:mod:`parcours.grading.executors`); by default the
@@ -347,14 +359,14 @@ def grade_batch(
         from nbgrader.coursedir import CourseDirectory
 
         db_url = CourseDirectory(config=config).db_url
-        if db_url.startswith("postgresql://"):  # the driver we ship
-            db_url = "postgresql+psycopg2://" + db_url[len("postgresql://") :]
         try:
             check_readable(db_url)
         except GradebookError as exc:
             raise BatchError(str(exc)) from None
         try:
-            result.backup = backup(db_url, folder=root)
+            from parcours.grading.gradebook_io import DEFAULT_KEPT
+
+            result.backup = backup(db_url, folder=root, keep=backups_kept or DEFAULT_KEPT)
         except GradebookError as exc:
             raise BatchError(str(exc)) from None
         except Exception as exc:  # noqa: BLE001
@@ -403,12 +415,41 @@ def grade_batch(
             tasks.append(task)
         total = len(tasks)
         result.graded = total
+        if announce:
+            for line in header_lines(result):
+                announce(line)
+            kept = len(result.results)
+            announce(
+                f"{total} copie(s) à corriger"
+                + (f", {kept} inchangée(s) reprise(s)" if kept else "")
+                + (f", {min(workers, total)} à la fois." if total else ".")
+            )
         if tasks:
             settings = Settings(isolated=isolation, limits=limits, secret=course_secret_in(root))
             executor = _executor(grappe or _cluster_setting(config), workers, td, source, root)
             _run(tasks, settings, executor, root, td, db_url, config, source_hash, result, progress)
     result.duration_s = round(time.perf_counter() - started, 2)
     return result
+
+
+def header_lines(result: BatchResult) -> list[str]:
+    """What the batch did before grading, in French (shown before the progress bar)."""
+    lines = []
+    if not result.isolation:
+        lines.append(
+            "ATTENTION : correction SANS ISOLATION (--sans-isolation) : le code des étudiants a "
+            "tourné avec vos droits."
+        )
+    if result.backup:
+        lines.append(f"Carnet de notes sauvegardé dans {result.backup}.")
+    if result.registered:
+        lines.append(f"{result.td} a été enregistré dans le carnet de notes depuis solutions/.")
+    if result.added_students:
+        lines.append(
+            f"Identifiants ajoutés au carnet de notes ({len(result.added_students)}) : "
+            + ", ".join(result.added_students)
+        )
+    return lines
 
 
 def course_secret_in(root: Path) -> str:
@@ -456,7 +497,16 @@ def _graded_in_gradebook(db_url: str, td: str, student: str) -> bool:
 
 def _run(tasks, settings, executor, root, td, db_url, config, source_hash, result, progress):
     """Save each result the executor yields, once per student, in this process only."""
+    import signal
+    import threading
+
     from parcours.grading.executors import ExecutorError
+
+    # Ctrl-C: finish saving the copy in hand, then stop the workers (they ignore SIGINT).
+    stop = threading.Event()
+    previous_handler = None
+    if threading.current_thread() is threading.main_thread():
+        previous_handler = signal.signal(signal.SIGINT, lambda *_: stop.set())
 
     by_student = {t.student: t for t in tasks}
     done = failed = 0
@@ -464,7 +514,7 @@ def _run(tasks, settings, executor, root, td, db_url, config, source_hash, resul
     durations = []
     checks = []
     try:
-        for raw in executor.run(tasks, settings):
+        for raw in executor.run(tasks, settings, stop):
             student = raw["etudiant"]
             if student in result.results or student not in by_student:
                 continue  # exactly once, even when a task ran twice
@@ -485,6 +535,11 @@ def _run(tasks, settings, executor, root, td, db_url, config, source_hash, resul
     finally:
         result.refused_workers = list(executor.refused)
         result.workers = executor.workers or result.workers
+        if previous_handler is not None:
+            signal.signal(signal.SIGINT, previous_handler)
+    if stop.is_set():
+        result.graded = done
+        raise Interrupted(done, len(tasks))
     result.stats = {
         "rss_max_mo": max(rss) if rss else 0.0,
         "rss_noyau_mo": max(kernel_rss, default=0.0),

@@ -56,9 +56,12 @@ class LocalExecutor:
         self.workers = workers
         self.refused: list[str] = []
 
-    def run(self, tasks: Sequence[Task], settings: Settings) -> Iterator[dict]:
+    def run(
+        self, tasks: Sequence[Task], settings: Settings, stop: threading.Event | None = None
+    ) -> Iterator[dict]:
         from parcours.grading.worker import worker_main
 
+        stop = stop or threading.Event()
         ctx = mp.get_context("fork")
         task_q = ctx.Queue()
         result_q = ctx.Queue()
@@ -75,10 +78,12 @@ class LocalExecutor:
             p.start()
         seen: set[str] = set()
         try:
-            while len(seen) < len(tasks):
+            while len(seen) < len(tasks) and not stop.is_set():
                 try:
-                    raw = json.loads(result_q.get(timeout=5))
+                    raw = json.loads(result_q.get(timeout=0.5))
                 except queue_mod.Empty:
+                    if stop.is_set():
+                        break
                     if not any(p.is_alive() for p in procs):
                         for t in tasks:
                             if t.student not in seen:
@@ -89,10 +94,14 @@ class LocalExecutor:
                 seen.add(raw["etudiant"])
                 yield raw
         finally:
+            if stop.is_set():
+                for p in procs:  # their sandboxes die with them (bwrap --die-with-parent)
+                    p.kill()
             for p in procs:
                 p.join(timeout=10)
                 if p.is_alive():
                     p.kill()
+                    p.join(timeout=5)
 
 
 # -- Dask ------------------------------------------------------------------------------------------
@@ -282,7 +291,10 @@ class DaskExecutor:
                 "vérifiez l'adresse et que « dask scheduler » tourne."
             ) from None
 
-    def run(self, tasks: Sequence[Task], settings: Settings) -> Iterator[dict]:
+    def run(
+        self, tasks: Sequence[Task], settings: Settings, stop: threading.Event | None = None
+    ) -> Iterator[dict]:
+        stop = stop or threading.Event()
         client = self._client()
         plugin_name = f"parcours-{uuid.uuid4().hex[:12]}"
         registered = False
@@ -323,7 +335,7 @@ class DaskExecutor:
                 )
                 by_key[future.key] = (future, t)
             pending = [f for f, _ in by_key.values()]
-            while pending:
+            while pending and not stop.is_set():
                 done = [f for f in pending if f.done()]
                 pending = [f for f in pending if not f.done()]
                 if not done:
