@@ -345,7 +345,12 @@ def grade_batch(
                 "de cause."
             )
     from parcours.grading.kernel_pool import sweep_stale
+    from parcours.grading.sandbox import SocketFolderError, sandbox_folder
 
+    try:
+        sandbox_folder()
+    except SocketFolderError as exc:
+        raise BatchError(str(exc)) from None
     sweep_stale()
     result = BatchResult(td=td, isolation=isolation)
     workers = workers or default_workers()
