@@ -376,3 +376,29 @@ def test_no_short_folder_for_the_sockets_stops_in_french(course_root, monkeypatc
     with pytest.raises(BatchError, match="chemin trop long.*TMPDIR="):
         grade_batch(TD, root=root)
     assert not (root / "gradebook.db").exists()
+
+
+def test_the_course_config_cluster_is_used_and_bwrap_is_not_needed_here(course_root, monkeypatch):
+    """c.Parcours.grappe: the sandbox is each worker's, not this machine's."""
+    import socket
+
+    import parcours.grading.sandbox as sandbox
+
+    root, put = course_root
+    from nbgrading import course
+
+    put("ana.plein", course(TD).submission())
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens there once closed
+    from parcours.grading.config import DEFAULT_CONFIG
+
+    (root / "nbgrader_config.py").write_text(
+        DEFAULT_CONFIG.read_text(encoding="utf-8")
+        + f'\nc.Parcours.grappe = "tcp://127.0.0.1:{port}"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(sandbox, "sandbox_available", lambda: "bubblewrap (bwrap) est introuvable.")
+    with pytest.raises(BatchError, match=f"Ordonnanceur Dask injoignable à tcp://127.0.0.1:{port}"):
+        grade_batch(TD, root=root)
+    assert not list(root.glob(f"autograded/*/{TD}/{RESULT_FILE}"))

@@ -335,7 +335,11 @@ def grade_batch(
     source = root / "solutions" / td / f"{td}.ipynb"
     if not source.is_file():
         raise BatchError(f"TD inconnu : {source.relative_to(root)} n'existe pas dans {root}.")
-    if isolation and not grappe:
+    config_file = _config_file(root)
+    with _env():
+        config = load_config(root, config_file)
+    grappe = grappe or _cluster_setting(config)
+    if isolation and not grappe:  # on a cluster, each worker says whether it has a sandbox
         why = sandbox_available()
         if why:
             raise BatchError(
@@ -356,9 +360,7 @@ def grade_batch(
     workers = workers or default_workers()
     result.workers = workers
     limits = limits or Limits()
-    config_file = _config_file(root)
     with _env():
-        config = load_config(root, config_file)
         if db_url:
             config.CourseDirectory.db_url = db_url
         from nbgrader.coursedir import CourseDirectory
@@ -431,7 +433,7 @@ def grade_batch(
             )
         if tasks:
             settings = Settings(isolated=isolation, limits=limits, secret=course_secret_in(root))
-            executor = _executor(grappe or _cluster_setting(config), workers, td, source, root)
+            executor = _executor(grappe, workers, td, source, root)
             _run(tasks, settings, executor, root, td, db_url, config, source_hash, result, progress)
     result.duration_s = round(time.perf_counter() - started, 2)
     return result

@@ -22,7 +22,6 @@ import queue as queue_mod
 import shutil
 import tempfile
 import threading
-import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -164,10 +163,13 @@ except ImportError:  # pragma: no cover - exercised only without the extra
 
 
 class GradingPlugin(WorkerPlugin):
-    """Per batch, on each Dask worker: the batch's files in a private folder, one sandbox per thread.
+    """Per batch, on each Dask worker: the batch's files in a private folder, warm sandboxes.
 
-    The settings (limits, course secret) stay in this object's memory; only the source notebook and
-    the nbgrader config are written, in a folder removed at teardown.
+    At setup the worker starts one bwrap sandbox with its zygote per thread (the same sandbox and
+    limits as a local worker, :class:`parcours.grading.kernel_pool.ZygoteSandbox`); each task borrows
+    one, forks its kernel there and hands it back emptied. The settings (limits, course secret) stay
+    in this object's memory; only the source notebook and the course's nbgrader config are written,
+    in a folder removed at teardown, as is each submission's copy once graded.
     """
 
     def __init__(self, name: str, files: BatchFiles, settings: Settings, expected: dict) -> None:
@@ -192,29 +194,39 @@ class GradingPlugin(WorkerPlugin):
         else:
             self.config_file = self.base / "nbgrader_config.py"
             self.config_file.write_bytes(self.files.config)
-        self.local = threading.local()
+        self.pool: queue_mod.Queue = queue_mod.Queue()
         self.sandboxes: list = []
         self.lock = threading.Lock()
+        if not self.refused and self.settings.isolated and self.settings.forked:
+            threads = max(1, int(getattr(getattr(worker, "state", None), "nthreads", 0) or 1))
+            for _ in range(threads):  # warm: the zygotes import while the first tasks arrive
+                self.pool.put(self._new_sandbox())
 
     def teardown(self, worker=None) -> None:
-        for sandbox in self.sandboxes:
-            sandbox.close()
+        with self.lock:
+            for sandbox in self.sandboxes:
+                sandbox.close()
+            self.sandboxes.clear()
         shutil.rmtree(self.base, ignore_errors=True)
 
-    def sandbox(self):
-        """This thread's sandbox with its warm zygote; None when it cannot start."""
+    def _new_sandbox(self):
         from parcours.grading.kernel_pool import ZygoteSandbox
 
-        sandbox = getattr(self.local, "sandbox", None)
-        if sandbox is not None and not sandbox.alive:
+        sandbox = ZygoteSandbox(self.settings.limits)
+        with self.lock:
+            self.sandboxes.append(sandbox)
+        return sandbox
+
+    def _borrow(self):
+        """A live sandbox of this worker's pool (a new one if the last copy killed it)."""
+        sandbox = self.pool.get()
+        if not sandbox.alive:
             sandbox.close()
-            sandbox = None
-        if sandbox is None:
-            sandbox = ZygoteSandbox(self.settings.limits)
             with self.lock:
-                self.sandboxes.append(sandbox)
-            self.local.sandbox = sandbox
-        return sandbox if sandbox.ready() else None
+                if sandbox in self.sandboxes:
+                    self.sandboxes.remove(sandbox)
+            sandbox = self._new_sandbox()
+        return sandbox
 
     def grade(self, student: str, name: str, data: bytes, empreinte: str, alerts: list) -> dict:
         import resource
@@ -237,14 +249,22 @@ class GradingPlugin(WorkerPlugin):
             alerts=list(alerts),
         )
         try:
-            sandbox = self.sandbox() if self.settings.isolated and self.settings.forked else None
-            if sandbox is not None:
-                km = w._fork_kernel(task, sandbox, self.settings)
+            if self.settings.isolated and self.settings.forked:
+                sandbox = self._borrow()
                 try:
-                    result = w._grade_or_fail(task, km, self.settings)
+                    if not sandbox.ready():
+                        raise ExecutorError(
+                            "Travailleur refusé : le bac à sable n'a pas pu démarrer sur ce "
+                            "travailleur."
+                        )
+                    km = w._fork_kernel(task, sandbox, self.settings)
+                    try:
+                        result = w._grade_or_fail(task, km, self.settings)
+                    finally:
+                        sandbox.reset()
+                    result.update({k: round(v, 1) for k, v in sandbox.memory_mb.items()})
                 finally:
-                    sandbox.reset()
-                result.update({k: round(v, 1) for k, v in sandbox.memory_mb.items()})
+                    self.pool.put(sandbox)
             else:
                 km = w._start_kernel(task, self.settings)
                 try:
@@ -334,16 +354,30 @@ class DaskExecutor:
                     allow_other_workers=False,
                 )
                 by_key[future.key] = (future, t)
+            from distributed import as_completed
+
             pending = [f for f, _ in by_key.values()]
+            arriving = as_completed(pending, loop=client.loop)
+            idle = 0
             while pending and not stop.is_set():
-                done = [f for f in pending if f.done()]
-                pending = [f for f in pending if not f.done()]
-                if not done:
-                    if client.status not in ("running", "connecting"):
-                        raise self._gone(len(seen), len(tasks))
-                    time.sleep(0.1)
+                finished = arriving.next_batch(block=False)
+                if not finished:
+                    if client.status not in ("running", "connecting", "newly-created"):
+                        raise self._gone(len(seen), len(tasks)) from None
+                    idle += 1
+                    if idle % 100 == 0 and not self._alive(client, good):
+                        raise ExecutorError(
+                            "Plus aucun travailleur Dask accepté n'est connecté : correction "
+                            f"arrêtée, {len(seen)} copie(s) sur {len(tasks)} corrigées et "
+                            "enregistrées ; relancez la même commande une fois les travailleurs "
+                            "revenus."
+                        ) from None
+                    stop.wait(0.1)
                     continue
-                for future in done:
+                idle = 0
+                arrived = {f.key for f in finished}
+                pending = [f for f in pending if f.key not in arrived]
+                for future in finished:
                     task = by_key[future.key][1]
                     if future.status == "finished":
                         raw = future.result()
@@ -360,6 +394,8 @@ class DaskExecutor:
                         continue
                     seen.add(raw["etudiant"])
                     yield raw
+            if pending:  # Ctrl-C: what is still running on the cluster is dropped
+                client.cancel(pending)
         finally:
             if registered:
                 try:
@@ -370,6 +406,14 @@ class DaskExecutor:
                 client.close(timeout=5)
             except Exception:  # noqa: BLE001
                 pass
+
+    @staticmethod
+    def _alive(client, good: list[str]) -> bool:
+        try:
+            connected = set(client.scheduler_info(n_workers=-1)["workers"])
+        except Exception:  # noqa: BLE001 - the scheduler's own loss is told apart elsewhere
+            return True
+        return bool(connected & set(good))
 
     def _gone(self, done: int, total: int) -> ExecutorError:
         return ExecutorError(
