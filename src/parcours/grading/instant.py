@@ -169,7 +169,9 @@ class InstantGrader:
             raise InstantError(f"TD inconnu : {td}.")
         return path
 
-    def grade(self, student: str, td: str, notebook: bytes, *, timeout: float = 240) -> InstantResult:
+    def grade(
+        self, student: str, td: str, notebook: bytes, *, timeout: float = 240
+    ) -> InstantResult:
         """Grade ``notebook`` (the file's bytes) as ``student``'s copy of ``td``."""
         from parcours.data.identity import check_student_id
 

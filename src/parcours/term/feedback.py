@@ -92,6 +92,26 @@ def safe_message(message: str, allowed: set[str], *, ename: str = "AssertionErro
     return WRONG
 
 
+def shown_message(
+    points: float,
+    max_points: float,
+    message: str,
+    source: str,
+    *,
+    error: tuple[str, str] | None = None,
+) -> str:
+    """What a student may read about one autograded question: « Réussi. », a fixed text of the
+    test cell's author, or a generic sentence (never a computed value or hidden test code)."""
+    if points >= max_points:
+        return "Réussi."
+    allowed = author_messages(source)
+    if message:
+        return safe_message(message, allowed)
+    if error:
+        return safe_message(error[1], allowed, ename=error[0])
+    return WRONG
+
+
 def cell_sources(course, td: str) -> dict[str, str]:
     """Source of each grade cell as saved by nbgrader at release (hidden tests included)."""
     with course.gradebook() as gb:
@@ -216,17 +236,15 @@ def render(
                 msg = "Question non traitée : la réponse est restée vide."
             else:
                 msg = "Réponse rédigée, notée par l'enseignant."
-        elif q.score >= q.max_score:
-            msg = "Réussi."
         else:
-            allowed = author_messages(sources.get(gid, ""))
             from_file = file_questions.get(gid, {}) if isinstance(file_questions, dict) else {}
-            if from_file.get("message"):
-                msg = safe_message(from_file["message"], allowed)
-            elif gid in errors:
-                msg = safe_message(errors[gid][1], allowed, ename=errors[gid][0])
-            else:
-                msg = WRONG
+            msg = shown_message(
+                q.score,
+                q.max_score,
+                from_file.get("message", ""),
+                sources.get(gid, ""),
+                error=errors.get(gid),
+            )
         comment = teacher_comments.get(gid) or teacher_comments.get(f"{gid}_reponse")
         comment_html = (
             f'<div class="comment">Commentaire de l\'enseignant : {esc(comment)}</div>'
