@@ -291,3 +291,27 @@ def test_a_scheduler_that_disappears_stops_the_batch_and_a_rerun_finishes_it(clu
     assert rerun.scores == EXPECTED
     assert {s for s, r in rerun.results.items() if r.repris} == done
     assert FULL > 0
+
+
+def test_a_copy_past_its_limit_kills_only_its_sandbox(cluster, tmp_path):
+    from corpus import Q01, with_cell
+    from nbgrading import course
+
+    from parcours.grading.sandbox import Limits
+
+    root = tmp_path / "cours"
+    root.mkdir()
+    _, put = make_course(root)
+    c = course(TD)
+    full = c.submission()
+    put("boucle", with_cell(full, Q01, "while True:\n    pass"))
+    for student in ("ana.plein", "ben.plein", "eve.plein"):
+        put(student, c.submission())
+    limits = Limits(cell_timeout_s=5, wall_timeout_s=120)
+    batch = grade_batch(TD, root=root, grappe=cluster.address, limits=limits)
+    looping = batch.results["boucle"]
+    assert looping.echec and looping.echec["code"] == "delai", looping.echec
+    assert "boucle infinie" in looping.echec["message"]
+    others = {s: r.score for s, r in batch.results.items() if s != "boucle"}
+    assert others == dict.fromkeys(("ana.plein", "ben.plein", "eve.plein"), FULL), others
+    assert all(w.poll() is None for w in cluster.workers), "un travailleur s'est arrêté"

@@ -379,17 +379,20 @@ class DaskExecutor:
                 pending = [f for f in pending if f.key not in arrived]
                 for future in finished:
                     task = by_key[future.key][1]
-                    if future.status == "finished":
-                        raw = future.result()
-                    elif future.status == "error":
-                        exc = future.exception()
-                        if isinstance(exc, ExecutorError):
-                            raise ExecutorError(str(exc))
+                    status = future.status
+                    if status not in ("finished", "error"):  # cancelled: the scheduler went away
+                        raise self._gone(len(seen), len(tasks))
+                    try:  # a scheduler that dies now leaves the result out of reach
+                        raw = future.result() if status == "finished" else None
+                        exc = future.exception() if status == "error" else None
+                    except Exception:  # noqa: BLE001
+                        raise self._gone(len(seen), len(tasks)) from None
+                    if isinstance(exc, ExecutorError):  # a refusal, raised on the worker
+                        raise ExecutorError(str(exc))
+                    if exc is not None:
                         raw = _lost(
                             task, f"Correction impossible sur la grappe ({type(exc).__name__})."
                         )
-                    else:  # cancelled or lost: the scheduler went away
-                        raise self._gone(len(seen), len(tasks))
                     if raw["etudiant"] in seen:
                         continue
                     seen.add(raw["etudiant"])
