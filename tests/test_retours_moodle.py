@@ -46,9 +46,7 @@ def test_the_zip_maps_each_page_to_its_own_student_and_lists_the_others(tmp_path
         pages[sid] = page
     names = {"e1": "Zoé École", "e2": "Jean_Pierre Dupont", "e3": "Théo Martin"}
     target = tmp_path / "retours.zip"
-    included, missing = write_feedback_zip(
-        pages, {"e1": "1003", "e2": "7"}, names, target, td="td"
-    )
+    included, missing = write_feedback_zip(pages, {"e1": "1003", "e2": "7"}, names, target, td="td")
     assert (included, missing) == (["e1", "e2"], ["e3"])
     stored, skipped = import_feedback_zip(target, {1003, 7, 99})
     assert skipped == []

@@ -115,6 +115,9 @@ def _term(tmp_path_factory, db):
         gb.find_comment("td03_q11_analyse", tc.TD, tc.TD, full.id).manual_comment = TEACHER_COMMENT
         gb.db.commit()
     steps["retours"] = run("retours", tc.TD, *R)
+    steps["retours_moodle"] = run(
+        "retours", tc.TD, "--moodle", "--feuille", str(sheet), "--sortie", str(tmp / "r.zip"), *R
+    )
     steps["notes_csv"] = run("notes", tc.TD, "--sortie", str(tmp / "notes.csv"), *R)
     steps["notes_xlsx"] = run("notes", "--format", "xlsx", "--sortie", str(tmp / "notes.xlsx"), *R)
     steps["notes_moodle"] = run(
@@ -296,9 +299,70 @@ def test_grades_xlsx_cell_by_cell(term):
             assert (r[6] or "") == statut
 
 
+def test_moodle_feedback_zip_lands_each_page_on_its_own_student(term):
+    """Round trip: Moodle's archive → collect → grade → retours --moodle → Moodle's importer
+    (our reading of importziplib's rule) stores each page for its own participant only."""
+    from moodle_import import import_feedback_zip
+
+    code, out, _ = term["steps"]["retours_moodle"]
+    present = [m for m in term["members"] if m.kind != "missing"]
+    assert code == 0, out
+    assert f"Archive Moodle : {len(present)} retour(s)" in out and "Sans numéro" not in out
+    everyone = {m.participant for m in term["members"]} | {9999}
+    stored, skipped = import_feedback_zip(term["tmp"] / "r.zip", everyone)
+    assert skipped == []
+    assert sorted(stored) == sorted(m.participant for m in present)
+    for m in present:
+        page = term["root"] / "feedback" / m.id / tc.TD / f"{tc.TD}.html"
+        assert stored[m.participant] == {f"retour_{tc.TD}.html": page.read_bytes()}, m
+        assert f"({m.id})" in page.read_text(encoding="utf-8")
+
+
+def expected_summary(term, m: tc.Member) -> str:
+    """The feedback-comments cell of one student, built from what each kind of copy answered."""
+    maxima = [1, 2, 1, 2, 2, 1, 2, 2, 2, 1, 3]
+    labels = ["taux reponse", "nps global", "csat", "ces", "nps par canal", "graphique"]
+    labels += ["ecarts", "pareto", "traitement", "strategie", "analyse"]
+    got = list(maxima[:10]) + [0]
+    if m.kind == "blank":
+        got = [0] * 11
+    elif m.kind == "partial":
+        got = maxima[:5] + [0] * 6
+    elif m.kind == "mistake":
+        got[0] = got[2] = got[9] = 0
+    graded = m.id == term["graded"]
+    waiting = expected_points(m)[1] and not graded
+    if graded:
+        got[10] = 3
+    points = sum(got)
+    cells = [
+        f"Q{i + 1} " + ("à noter" if waiting and i == 10 else str(got[i])) + f"/{maxima[i]}"
+        for i in range(11)
+    ]
+    text = (
+        f"<p>{tc.TD} : <strong>{on20(points)} / 20</strong> ({points} / {TOTAL} points"
+        + (", note provisoire" if waiting else "")
+        + ").</p><p>Par question : "
+        + " ; ".join(cells)
+        + ".</p>"
+    )
+    missed = [
+        f"Question {i + 1} · {labels[i]}"
+        for i in range(11)
+        if got[i] < maxima[i] and not (waiting and i == 10)
+    ]
+    if missed:
+        text += "<p>À relire : " + ", ".join(missed) + ".</p>"
+    if graded:
+        text += f"<p>Commentaire de l'enseignant : Question 11 · analyse : {TEACHER_COMMENT}</p>"
+    return text
+
+
 def test_moodle_worksheet_filled(term):
     code, out, _ = term["steps"]["notes_moodle"]
     assert code == 0 and "Kévin Inconnu" in out
+    assert "Colonne « Feedback comments » remplie" in out
+    assert "cochez « Permettre la mise à jour des enregistrements modifiés" in out
     rows = list(
         csv.reader(io.StringIO((term["tmp"] / "moodle.csv").read_text(encoding="utf-8-sig")))
     )
@@ -312,7 +376,13 @@ def test_moodle_worksheet_filled(term):
         r = by_participant[f"Participant {m.participant}"]
         assert r[4] == ("" if note == "ABS" else note), (m, r)
         assert r[2] == m.email and r[5] == "20,00"
+        assert r[9] == ("" if m.kind == "missing" else expected_summary(term, m)), m
+        assert len(r[9]) <= 1200
+        # Every other cell is Moodle's, unchanged.
+        before = next(o for o in original if o[0] == r[0])
+        assert r[:4] + r[5:9] == before[:4] + before[5:9]
     assert by_participant["Participant 9999"][4] == ""
+    assert by_participant["Participant 9999"][9] == ""
 
 
 def test_class_report(term):

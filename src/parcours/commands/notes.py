@@ -16,7 +16,10 @@ et leur note est marquée « provisoire ».
 
 --format moodle remplit la colonne « Note » de la feuille d'évaluation Moodle donnée par
 --feuille, prête pour « Importer la feuille d'évaluation » (un seul TD ; la note est ramenée
-à la « Note maximale » de la feuille).
+à la « Note maximale » de la feuille). Si la feuille a une colonne « Feedback par
+commentaires » (« Feedback comments »), elle reçoit un court résumé par étudiant : note,
+points par question, questions à relire, commentaire saisi dans formgrader. Les autres
+colonnes sont recopiées telles quelles.
 
 Exemples :
   parcours notes
@@ -103,6 +106,7 @@ def export_grades(
                 f"Lignes de la feuille sans étudiant reconnu ({len(unmatched)}) : "
                 + ", ".join(unmatched)
             )
+        lines += moodle_import_advice(worksheet)
     pending = [r for r in rows if r.statut == "provisoire"]
     absent = [r for r in rows if r.statut == "absent"]
     ungraded = [r for r in rows if r.statut == "non corrigé"]
@@ -121,3 +125,30 @@ def export_grades(
         for r in pending:
             lines.append(f"  {r.student} ({r.td}) : {', '.join(r.pending)}")
     return {"path": target, "rows": rows, "message": "\n".join(lines)}
+
+
+def moodle_import_advice(worksheet: Path) -> list[str]:
+    """What to tick in Moodle's « Importer la feuille d'évaluation » form, in French."""
+    from parcours.term.moodle import read_worksheet
+
+    sheet = read_worksheet(worksheet)
+    encoding = "WINDOWS-1252" if sheet.encoding == "cp1252" else "UTF-8"
+    separator = {";": "Point-virgule", "\t": "Tabulation"}.get(sheet.separator, "Virgule")
+    lines = []
+    if "comments" in sheet.columns:
+        header = sheet.header[sheet.columns["comments"]]
+        lines.append(f"Colonne « {header} » remplie : un résumé du retour par étudiant.")
+    else:
+        lines.append(
+            "La feuille n'a pas de colonne « Feedback par commentaires » : pour y mettre un "
+            "résumé du retour, activez ce type de feedback dans les paramètres du devoir, puis "
+            "téléchargez de nouveau la feuille d'évaluation."
+        )
+    lines.append(
+        "À l'import dans Moodle (« Importer la feuille d'évaluation ») : cochez « Permettre la "
+        "mise à jour des enregistrements modifiés plus récemment dans Moodle que dans la feuille "
+        "de calcul » — sinon Moodle ignore les lignes dont la « Dernière modification (note) » "
+        "est plus récente que la sienne ou illisible (date en français) ; choisissez l'encodage "
+        f"« {encoding} » et le séparateur « {separator} » ; vérifiez l'aperçu avant de confirmer."
+    )
+    return lines

@@ -14,10 +14,10 @@ dans formgrader. Les tests cachés (leur code, leurs messages calculés, leurs v
 apparaissent jamais, ni les données ou le nom d'un autre étudiant.
 
 --moodle écrit en plus une archive .zip pour Moodle (« Importer plusieurs fichiers de
-feedback dans une archive ZIP ») : un dossier par étudiant, « Prénom Nom_<n>_assignfeedback_file »,
-où <n> est son numéro de participant au devoir, lu dans la feuille d'évaluation (--feuille) ou
-dans l'archive collectée avec « parcours collecter ». Un étudiant sans numéro connu est listé,
-jamais deviné.
+feedback dans une archive ZIP ») : un dossier par étudiant,
+« Prénom Nom_<n>_assignfeedback_file », où <n> est son numéro de participant au devoir, lu
+dans la feuille d'évaluation (--feuille) ou dans l'archive ramassée par « parcours
+collecter ». Un étudiant sans numéro connu est listé, jamais deviné.
 
 Exemples :
   parcours retours td03_satisfaction

@@ -296,7 +296,7 @@ def collect(
     source_text = str(source)
     sheet = read_worksheet(worksheet) if worksheet else None
     if source_text in ("echange", "exchange", "nbgrader"):
-        return _collect_exchange(course, td, students, report)
+        return _collect_exchange(course, td, students, report, deadline)
     path = Path(source)
     if path.is_file() and path.suffix.lower() == ".zip":
         candidates = read_moodle_archive(path, max_mb=max_mb)
@@ -399,11 +399,17 @@ def _gradebook_deadline(course, td: str) -> datetime | None:
         return row.duedate.replace(tzinfo=UTC).astimezone().replace(tzinfo=None)
 
 
-def _collect_exchange(course, td, students, report: CollectReport) -> CollectReport:
+def _collect_exchange(course, td, students, report: CollectReport, deadline=None) -> CollectReport:
+    """nbgrader's own collect (``update``: only newer submissions), then each copy goes through
+    ``store`` like an archive's: versions kept, an identical copy reported « inchangée »."""
     from parcours.grading.config import _env
 
+    names = {s.id: s.full_name for s in students}
+    pattern = f"*/{td}/{td}.ipynb"
+    before = {
+        p.parent.parent.name: p.read_bytes() for p in course.root.glob("submitted/" + pattern)
+    }
     api = course.api()
-
     with _env():
         result = api.collect(td, update=True)
     if not result.get("success"):
@@ -411,16 +417,46 @@ def _collect_exchange(course, td, students, report: CollectReport) -> CollectRep
             "La collecte depuis l'échange nbgrader a échoué : "
             + ((result.get("error") or result.get("log") or "").strip().splitlines() or ["?"])[-1]
         )
-    names = {s.id: s.full_name for s in students}
-    got = {p.parent.parent.name for p in (course.root / "submitted").glob(f"*/{td}/{td}.ipynb")}
+    got = {p.parent.parent.name for p in (course.root / "submitted").glob(pattern)}
     for sid in sorted(got):
-        if sid in names:
-            report.lines.append(Line("importée", sid, names[sid], "échange nbgrader"))
-        else:
+        if sid not in names:
             report.lines.append(
                 Line("non reconnue", sid, "", "échange nbgrader", "identifiant absent de la liste")
+            )
+            continue
+        current = course.submitted(sid, td) / f"{td}.ipynb"
+        data = current.read_bytes()
+        modified = _exchange_timestamp(current.parent / "timestamp.txt")
+        # Put back what was there before nbgrader's copy, so that store() sees the change.
+        if sid in before:
+            write_bytes_atomic(current, before[sid])
+        else:
+            current.unlink()
+        c = Candidate(label="échange nbgrader", data=data, modified=modified, student=sid)
+        status, detail = store(course, td, sid, c)
+        report.lines.append(Line(status, sid, names[sid], "échange nbgrader", detail))
+        if deadline and modified > deadline:
+            report.lines.append(
+                Line(
+                    "en retard",
+                    sid,
+                    names[sid],
+                    "échange nbgrader",
+                    f"rendu le {modified:%d/%m/%Y à %H:%M}, {_duration(modified - deadline)} "
+                    "après la limite",
+                )
             )
     for s in students:
         if s.id not in got:
             report.lines.append(Line("absente", s.id, s.full_name, "", "aucune copie reçue"))
     return report
+
+
+def _exchange_timestamp(path: Path) -> datetime:
+    """nbgrader's ``timestamp.txt`` (UTC) as naive local time, like Moodle's dates."""
+    from nbgrader.utils import parse_utc
+
+    try:
+        return parse_utc(path.read_text(encoding="utf-8").strip()).astimezone().replace(tzinfo=None)
+    except (OSError, ValueError, TypeError):
+        return datetime.fromtimestamp(path.parent.stat().st_mtime)

@@ -304,3 +304,79 @@ def write_feedback(
         write_bytes_atomic(target, page.encode("utf-8"))
         written.append(target)
     return written
+
+
+# Moodle stores the comment as HTML (« Feedback par commentaires »); keep it short enough to read
+# in the grading table and far under any column limit.
+SUMMARY_MAX = 1200
+
+
+def question_groups(results: TdResults, student: str) -> list[tuple[str, float, float, bool]]:
+    """``(label, points, max, waiting for the teacher)`` per question number (a question's cells
+    counted together)."""
+    sub = results.submissions[student]
+    groups: dict[str, list] = {}
+    for gid, _ctype, _mx in results.questions:
+        q = sub.questions.get(gid)
+        if q is None:
+            continue
+        m = re.search(r"_q(\d+)", gid)
+        label = f"Q{int(m.group(1))}" if m else question_label(gid, results.td)
+        acc = groups.setdefault(label, [0.0, 0.0, False])
+        acc[0] += q.score
+        acc[1] += q.max_score
+        acc[2] = acc[2] or q.needs_manual
+    return [(label, pts, mx, waiting) for label, (pts, mx, waiting) in groups.items()]
+
+
+def moodle_summary(
+    results: TdResults, student: str, teacher_comments: dict[str, str], *, scale: float = 20.0
+) -> str:
+    """A short French HTML summary for Moodle's feedback-comments column (every text escaped)."""
+    esc = html.escape
+    sub = results.submissions[student]
+
+    def pts(value: float) -> str:
+        return f"{value:g}".replace(".", ",")
+
+    parts = [
+        f"<p>{esc(results.td)} : <strong>{fr_number(sub.on(scale))} / {scale:g}</strong> "
+        f"({pts(sub.score)} / {pts(sub.max_score)} points"
+        + (", note provisoire" if sub.pending else "")
+        + ").</p>"
+    ]
+    groups = question_groups(results, student)
+    if groups:
+        parts.append(
+            "<p>Par question : "
+            + " ; ".join(
+                f"{esc(label)} " + (f"à noter/{pts(mx)}" if waiting else f"{pts(p)}/{pts(mx)}")
+                for label, p, mx, waiting in groups
+            )
+            + ".</p>"
+        )
+    if sub.penalty:
+        parts.append(f"<p>Pénalité de retard : −{fr_number(sub.penalty)} pt(s).</p>")
+    missed = [
+        question_label(gid, results.td)
+        for gid, _ctype, _mx in results.questions
+        if gid in sub.questions
+        and sub.questions[gid].score < sub.questions[gid].max_score
+        and not sub.questions[gid].needs_manual
+    ]
+    if missed:
+        parts.append("<p>À relire : " + esc(", ".join(missed)) + ".</p>")
+    said = []
+    for gid, text in teacher_comments.items():
+        said.append(text if gid == "__general__" else f"{question_label(gid, results.td)} : {text}")
+    comment = " ".join(" ".join(said).split())
+    room = SUMMARY_MAX - len("".join(parts)) - 60
+    if comment and room > 40:
+        if len(esc(comment)) > room:
+            comment = comment[: room // 2].rstrip() + " […]"
+        parts.append(f"<p>Commentaire de l'enseignant : {esc(comment)}</p>")
+    text = "".join(parts)
+    while len(text) > SUMMARY_MAX and len(parts) > 1:  # the score line always stays
+        parts.pop()
+        text = "".join(parts)
+    return text

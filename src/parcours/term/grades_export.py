@@ -128,12 +128,16 @@ def write_xlsx(rows: list[GradeRow], target: Path, *, scale: float) -> None:
 def fill_moodle_worksheet(
     course, rows: list[GradeRow], worksheet: Path, target: Path, *, td: str, scale: float
 ) -> tuple[int, list[str]]:
-    """Fill the *Note* column of Moodle's worksheet; return (filled, unmatched worksheet rows)."""
+    """Fill the *Note* column of Moodle's worksheet, and its feedback-comments column when it has
+    one (a short French summary per student); return (filled, unmatched worksheet rows)."""
     import json
 
+    from parcours.term.feedback import comments, moodle_summary
     from parcours.term.moodle import read_worksheet, write_worksheet
 
     sheet = read_worksheet(worksheet)
+    comment_col = sheet.columns.get("comments")
+    results = load_td(course, td, with_files=False) if comment_col is not None else None
     students = {r.student: r for r in rows if r.td == td}
     by_email = {}
     by_name = {}
@@ -176,6 +180,10 @@ def fill_moodle_worksheet(
         value = r.note if on == scale else round(r.points / r.max_points * on, 1)
         text = f"{value:.1f}"
         row[grade_col] = text.replace(".", ",") if sheet.french else text
+        if results is not None and sid in results.submissions:
+            while len(row) <= comment_col:
+                row.append("")
+            row[comment_col] = moodle_summary(results, sid, comments(course, td, sid), scale=on)
         filled += 1
     write_worksheet(sheet, target)
     return filled, unmatched

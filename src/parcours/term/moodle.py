@@ -34,6 +34,8 @@ WORKSHEET_COLUMNS = {
         "lastmodifiedsubmission",
         "dernieremodificationdudevoir",
     },
+    # Moodle matches this one by its exact localised header: it is written back unchanged.
+    "comments": {"feedbackparcommentaires", "feedbackcomments", "commentairesdefeedback"},
 }
 
 MONTHS = {
