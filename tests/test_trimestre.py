@@ -35,8 +35,20 @@ def run(*args: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
+# The two late copies (handed in on 21/11 at 10:30, deadline 20/11 at 18:00): the first has an
+# extension until 22/11 (not late), the second loses 1 point (1 started day, course policy).
+EXTENDED, PENALISED = (m.id for m in tc.make_class(34) if m.kind == "late")
+EXTENSION = "2026-11-22 12:00"
+LATE_POLICY = (
+    '\nc.PenaliteRetard.politique = "penalite"\n'
+    "c.PenaliteRetard.points_par_jour = 1.0\nc.PenaliteRetard.plafond = 3.0\n"
+)
+
+
 def expected_points(m: tc.Member) -> tuple[float | None, bool]:
     """(points, provisional) each kind of submission must get."""
+    if m.id == PENALISED:
+        return CODE_MAX - 1, True
     if m.kind == "missing":
         return None, False
     if m.kind == "blank":
@@ -76,6 +88,8 @@ def term(tmp_path_factory, request):
 def _term(tmp_path_factory, db):
     tmp = tmp_path_factory.mktemp("trimestre")
     root = tc.make_course(tmp)
+    with (root / "nbgrader_config.py").open("a", encoding="utf-8") as config:
+        config.write(LATE_POLICY)
     members = tc.make_class(34)
     R = ("--racine", str(root)) + (("--db", db) if db else ())
     steps = {}
@@ -93,14 +107,16 @@ def _term(tmp_path_factory, db):
             )
     (broken / "td99_casse.ipynb").write_text(json.dumps(nb), encoding="utf-8")
     steps["publish_broken"] = run("publier", "td99_casse", *R)
-    steps["publish"] = run("publier", tc.TD, "--echange", *R)
+    steps["publish"] = run("publier", tc.TD, "--echange", "--limite", "2026-11-20 18:00", *R)
+    steps["extend"] = run("etudiants", "prolonger", EXTENDED, tc.TD, "--jusqu-au", EXTENSION, *R)
+    steps["list_extended"] = run("etudiants", *R)
     archive, sheet = tc.build_moodle(root, members, tmp)
-    limit = ("--limite", "2026-11-20 18:00")
+    # No --limite: the deadline comes from the gradebook.
     steps["collect"] = run(
-        "collecter", tc.TD, "--depuis", str(archive), "--feuille", str(sheet), *limit, *R
+        "collecter", tc.TD, "--depuis", str(archive), "--feuille", str(sheet), *R
     )
     steps["recollect"] = run(
-        "collecter", tc.TD, "--depuis", str(archive), "--feuille", str(sheet), *limit, *R
+        "collecter", tc.TD, "--depuis", str(archive), "--feuille", str(sheet), *R
     )
     tc.grade_class(root, db=db)
     steps["notes_before"] = run("notes", tc.TD, "--sortie", str(tmp / "avant.csv"), *R)
@@ -139,6 +155,7 @@ def _term(tmp_path_factory, db):
         "steps": steps,
         "graded": full.id,
         "R": R,
+        "db": db,
     }
 
 
@@ -175,14 +192,15 @@ def test_collect_from_moodle(term):
             assert not (root / "submitted" / m.id).exists()
             assert any(line.startswith("absente") and m.id in line for line in out.splitlines())
         if m.kind == "late":
-            assert any(line.startswith("en retard") and m.id in line for line in out.splitlines())
+            late = any(line.startswith("en retard") and m.id in line for line in out.splitlines())
+            assert late == (m.id == PENALISED), m
     dup = next(m for m in members if m.kind == "duplicate")
     assert any(line.startswith("doublon") and dup.id in line for line in out.splitlines())
     assert any(
         line.startswith("non reconnue") and "Kévin Inconnu" in line for line in out.splitlines()
     )
     assert (
-        f"Bilan {tc.TD} : {len(present)} importée, 2 en retard, 1 doublon, 1 non reconnue, 3 absente."
+        f"Bilan {tc.TD} : {len(present)} importée, 1 en retard, 1 doublon, 1 non reconnue, 3 absente."
         in out
     )
     # Homonyms are told apart by the worksheet's e-mail addresses.
@@ -193,6 +211,27 @@ def test_collect_from_moodle(term):
     assert (
         code == 0 and f"{len(present)} inchangée" in out and "importée" not in out.split("Bilan")[1]
     )
+    # The late flag survives the re-collect.
+    assert "1 en retard" in out
+    assert any(line.startswith("en retard") and PENALISED in line for line in out.splitlines())
+
+
+def test_deadline_and_extension_are_nbgrader_s(term):
+    from parcours.term.course import open_course
+
+    code, out, _ = term["steps"]["publish"]
+    assert code == 0 and "date limite enregistrée, le 20/11/2026 à 18:00" in out
+    code, out, _ = term["steps"]["extend"]
+    assert code == 0 and f"Prolongation accordée à {EXTENDED}" in out and "22/11/2026" in out
+    code, out, _ = term["steps"]["list_extended"]
+    line = next(line for line in out.splitlines() if line.startswith(EXTENDED))
+    assert f"{tc.TD} → 22/11/2026 12:00" in line
+    with open_course(term["root"], db=term["db"]).gradebook() as gb:
+        assignment = gb.find_assignment(tc.TD)
+        assert assignment.duedate is not None
+        sub = gb.find_submission(tc.TD, EXTENDED)
+        assert sub.extension is not None and sub.total_seconds_late == 0
+        assert gb.find_submission(tc.TD, PENALISED).total_seconds_late > 0
 
 
 def test_grades_before_manual_grading_are_provisional(term):
@@ -334,7 +373,7 @@ def expected_summary(term, m: tc.Member) -> str:
     waiting = expected_points(m)[1] and not graded
     if graded:
         got[10] = 3
-    points = sum(got)
+    points = sum(got) - (1 if m.id == PENALISED else 0)
     cells = [
         f"Q{i + 1} " + ("à noter" if waiting and i == 10 else str(got[i])) + f"/{maxima[i]}"
         for i in range(11)
@@ -346,6 +385,8 @@ def expected_summary(term, m: tc.Member) -> str:
         + " ; ".join(cells)
         + ".</p>"
     )
+    if m.id == PENALISED:
+        text += "<p>Copie rendue en retard (retard 1 j : −1 pt).</p>"
     missed = [
         f"Question {i + 1} · {labels[i]}"
         for i in range(11)
@@ -407,6 +448,10 @@ def test_class_report(term):
     assert "Aucun échec" in html
     for m in (m for m in members if m.kind == "missing"):
         assert f"({m.id})" in html
+    # Late copies and extensions: the extended copy is on time, the other lost its point.
+    section = html.split("<h2>Retards et prolongations</h2>")[1].split("</section>")[0]
+    rows = re.findall(r"<tr><td>[^<]*\((\w+)\)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", section)
+    assert rows == [(EXTENDED, "22/11/2026 12:00", ""), (PENALISED, "", "retard 1 j : −1 pt")]
 
 
 @pytest.mark.parametrize(
@@ -421,6 +466,11 @@ def test_class_report(term):
         ("rapport", "td_inconnu"),
         ("publier", "td_inconnu"),
         ("etudiants", "importer", "/nulle/part.csv"),
+        ("etudiants", "prolonger", "inconnu", tc.TD, "--jusqu-au", "2026-12-01 10:00"),
+        ("etudiants", "prolonger", EXTENDED, tc.TD, "--jusqu-au", "demain"),
+        ("etudiants", "prolonger", EXTENDED, tc.TD, "--jusqu-au", "2026-11-01 10:00"),
+        ("retours", tc.TD, "--feuille", "feuille.csv"),
+        ("publier", tc.TD, "--limite", "bientôt"),
     ],
 )
 def test_bad_arguments_change_nothing(term, args):
@@ -434,6 +484,15 @@ def test_bad_arguments_change_nothing(term, args):
     )
     assert code == 2 and before == after
     assert "erreur" in err and "Traceback" not in err
+
+
+def test_late_penalty_shown_in_feedback_and_notes_never_within_an_extension(term):
+    page = term["root"] / "feedback" / PENALISED / tc.TD / f"{tc.TD}.html"
+    assert "Copie rendue en retard (retard 1 j : −1 pt)" in page.read_text(encoding="utf-8")
+    page = term["root"] / "feedback" / EXTENDED / tc.TD / f"{tc.TD}.html"
+    assert "retard" not in page.read_text(encoding="utf-8")
+    code, out, _ = term["steps"]["notes_csv"]
+    assert code == 0 and f"Copies en retard (1) : {PENALISED} ({tc.TD}, retard 1 j : −1 pt)" in out
 
 
 def test_cleanup(term):

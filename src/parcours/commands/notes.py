@@ -118,6 +118,12 @@ def export_grades(
             "Copies rendues mais pas encore corrigées : "
             + ", ".join(f"{r.student} ({r.td})" for r in ungraded)
         )
+    late = [r for r in rows if r.late]
+    if late:
+        lines.append(
+            f"Copies en retard ({len(late)}) : "
+            + ", ".join(f"{r.student} ({r.td}, {r.late})" for r in late)
+        )
     if pending:
         lines.append(
             f"Notes provisoires ({len(pending)}) : réponses rédigées à noter dans formgrader :"

@@ -292,11 +292,14 @@ def collect(
     names = {s.id: s.full_name for s in students}
     if deadline is None:
         deadline = _gradebook_deadline(course, td)
+    from parcours.term.deadlines import extensions
+
+    extended = extensions(course, td)
     report = CollectReport(td)
     source_text = str(source)
     sheet = read_worksheet(worksheet) if worksheet else None
     if source_text in ("echange", "exchange", "nbgrader"):
-        return _collect_exchange(course, td, students, report, deadline)
+        return _collect_exchange(course, td, students, report, deadline, extended)
     path = Path(source)
     if path.is_file() and path.suffix.lower() == ".zip":
         candidates = read_moodle_archive(path, max_mb=max_mb)
@@ -354,15 +357,17 @@ def collect(
             participants[chosen.participant] = student
         status, detail = store(course, td, student, chosen)
         report.lines.append(Line(status, student, names[student], chosen.label, detail))
-        if deadline and chosen.modified > deadline:
-            late = chosen.modified - deadline
+        own = extended.get((student, td), deadline)
+        if own and chosen.modified > own:
+            late = chosen.modified - own
             report.lines.append(
                 Line(
                     "en retard",
                     student,
                     names[student],
                     chosen.label,
-                    f"rendu le {chosen.modified:%d/%m/%Y à %H:%M}, {_duration(late)} après la limite",
+                    f"rendu le {chosen.modified:%d/%m/%Y à %H:%M}, {_duration(late)} après la limite"
+                    + (" (prolongée)" if own != deadline else ""),
                 )
             )
     for s in students:
@@ -399,7 +404,9 @@ def _gradebook_deadline(course, td: str) -> datetime | None:
         return row.duedate.replace(tzinfo=UTC).astimezone().replace(tzinfo=None)
 
 
-def _collect_exchange(course, td, students, report: CollectReport, deadline=None) -> CollectReport:
+def _collect_exchange(
+    course, td, students, report: CollectReport, deadline=None, extended=None
+) -> CollectReport:
     """nbgrader's own collect (``update``: only newer submissions), then each copy goes through
     ``store`` like an archive's: versions kept, an identical copy reported « inchangée »."""
     from parcours.grading.config import _env
@@ -435,15 +442,16 @@ def _collect_exchange(course, td, students, report: CollectReport, deadline=None
         c = Candidate(label="échange nbgrader", data=data, modified=modified, student=sid)
         status, detail = store(course, td, sid, c)
         report.lines.append(Line(status, sid, names[sid], "échange nbgrader", detail))
-        if deadline and modified > deadline:
+        own = (extended or {}).get((sid, td), deadline)
+        if own and modified > own:
             report.lines.append(
                 Line(
                     "en retard",
                     sid,
                     names[sid],
                     "échange nbgrader",
-                    f"rendu le {modified:%d/%m/%Y à %H:%M}, {_duration(modified - deadline)} "
-                    "après la limite",
+                    f"rendu le {modified:%d/%m/%Y à %H:%M}, {_duration(modified - own)} "
+                    "après la limite" + (" (prolongée)" if own != deadline else ""),
                 )
             )
     for s in students:

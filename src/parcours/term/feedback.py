@@ -21,7 +21,7 @@ import json
 import re
 from pathlib import Path
 
-from parcours.grading.results import TdResults, autograded_notebook, fr_number
+from parcours.grading.results import TdResults, autograded_notebook, fr_number, late_text
 
 MARKER = re.compile(r"^\s*#+\s*(BEGIN|END) (SOLUTION|HIDDEN TESTS)\s*$")
 GENERIC = {
@@ -251,10 +251,8 @@ def render(
             f'<div class="fail">La correction automatique n\'a pas pu aller au bout : '
             f"{esc(str(echec['message']))}</div>"
         )
-    if sub.penalty:
-        notes.append(
-            f'<div class="warn">Pénalité de retard : −{fr_number(sub.penalty)} point(s).</div>'
-        )
+    if late_text(sub):
+        notes.append(f'<div class="warn">Copie rendue en retard ({esc(late_text(sub))}).</div>')
     if general:
         notes.append(f'<div class="comment">{esc(general)}</div>')
     total = f"{sub.score:g} / {sub.max_score:g}".replace(".", ",")
@@ -355,8 +353,8 @@ def moodle_summary(
             )
             + ".</p>"
         )
-    if sub.penalty:
-        parts.append(f"<p>Pénalité de retard : −{fr_number(sub.penalty)} pt(s).</p>")
+    if late_text(sub):
+        parts.append(f"<p>Copie rendue en retard ({esc(late_text(sub))}).</p>")
     missed = [
         question_label(gid, results.td)
         for gid, _ctype, _mx in results.questions

@@ -9,7 +9,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from parcours.grading.results import fr_number, gradebook_tds, load_td
+from parcours.grading.results import fr_number, gradebook_tds, late_text, load_td
 from parcours.term.atomic import write_bytes_atomic
 from parcours.term.classlist import class_list, normalise_name
 
@@ -29,6 +29,7 @@ class GradeRow:
     points: float | None
     max_points: float | None
     pending: list[str]
+    late: str = ""  # « retard 2 j : −2 pts »
 
 
 def grade_rows(course, tds: list[str] | None = None, *, scale: float = 20.0) -> list[GradeRow]:
@@ -57,6 +58,7 @@ def grade_rows(course, tds: list[str] | None = None, *, scale: float = 20.0) -> 
                     round(sub.score, 2),
                     sub.max_score,
                     pending,
+                    late_text(sub),
                 )
             )
     return rows

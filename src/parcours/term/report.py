@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from parcours.grading.results import TdResults, fr_number, load_td
+from parcours.grading.results import TdResults, fr_number, late_text, load_td
 from parcours.term.feedback import question_label
 
 IDENTITY = re.compile(r"Données de l'étudiant·e « ([^»]+) »")
@@ -43,6 +43,7 @@ class ClassReport:
     identity: list[tuple[str, str]] = field(default_factory=list)
     copies: list = field(default_factory=list)
     absent: list[str] = field(default_factory=list)
+    extensions: dict[str, datetime] = field(default_factory=dict)  # student → end (local time)
 
 
 def _read_nb(course, sid: str, td: str) -> dict | None:
@@ -175,6 +176,9 @@ def build(course, td: str, *, scale: float = 20.0, template: dict | None = None)
                         break
         if loaded and loaded != sid:
             rep.identity.append((sid, loaded))
+    from parcours.term.deadlines import extensions
+
+    rep.extensions = {sid: until for (sid, _td), until in extensions(course, td).items()}
     rep.choices = {gid: c.most_common(3) for gid, c in sorted(wrong.items())}
     rep.copies = find_copies(answers, template=template)
     return rep
@@ -303,6 +307,13 @@ def render(rep: ClassReport, names: dict[str, str] | None = None) -> str:
         f"<tr><td>{esc(sid)}</td><td>non corrigée</td><td>copie rendue mais absente de la base des notes</td></tr>"
         for sid in sorted(rep.results.submitted_only)
     )
+    late = {sid: late_text(sub) for sid, sub in rep.results.submissions.items() if late_text(sub)}
+    late_rows = "".join(
+        f"<tr><td>{esc(names.get(sid, sid))} ({esc(sid)})</td><td>"
+        + (f"{rep.extensions[sid]:%d/%m/%Y %H:%M}" if sid in rep.extensions else "")
+        + f"</td><td>{esc(late.get(sid, ''))}</td></tr>"
+        for sid in sorted(set(late) | set(rep.extensions))
+    )
     alert_rows = "".join(
         f"<tr><td>{esc(sid)}</td><td>données de « {esc(other)} » chargées</td></tr>"
         for sid, other in rep.identity
@@ -348,6 +359,8 @@ variables et mise en page neutralisés ; le code du sujet et les formulations co
 pas une preuve.</p>
 {table("<th>Étudiant·e</th><th>Étudiant·e</th><th class='num'>Similarité</th><th class='num'>Empreintes communes</th><th>Cellules partagées</th>", copy_rows, "Aucune paire de copies très proches.")}</section>
 <section><h2>Absents</h2><p>{esc(", ".join(f"{names.get(a, a)} ({a})" for a in rep.absent)) or "Aucun."}</p></section>
+<section><h2>Retards et prolongations</h2>
+{table("<th>Étudiant·e</th><th>Prolongation jusqu'au</th><th>Retard</th>", late_rows, "Aucune copie en retard, aucune prolongation.")}</section>
 </main></body></html>
 """
 
