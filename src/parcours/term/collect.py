@@ -33,6 +33,7 @@ class Candidate:
     participant: str | None = None
     student: str | None = None
     filename: str = ""
+    team: str | None = None  # Moodle team submission: the group's name
 
 
 @dataclass
@@ -180,9 +181,12 @@ def _name_of(candidate: Candidate) -> str:
 
 
 def match(
-    candidates: list[Candidate], students: list[Student], worksheet=None
+    candidates: list[Candidate], students: list[Student], worksheet=None, teams=None
 ) -> tuple[dict[str, list[Candidate]], list[Line]]:
-    """Candidates per student id, and the lines for those that match nobody or several."""
+    """Candidates per student id, and the lines for those that match nobody or several.
+    ``teams`` (normalised group name → (name, member ids)) turns a Moodle team folder
+    ``<groupe>_<id du groupe>_assignsubmission_file`` into one copy, stored for one member."""
+    teams = teams or {}
     by_id = {s.id: s for s in students}
     by_email = {s.email.lower(): s for s in students if s.email}
     by_name: dict[str, list[Student]] = {}
@@ -201,6 +205,12 @@ def match(
             continue
         name = _name_of(c)
         how = "nom"
+        team = teams.get(normalise_name(name))
+        if team is not None and not by_name.get(normalise_name(name)):
+            c.team = team[0]
+            c.student = _team_copy_owner(c, team[1])
+            matched.setdefault(c.student, []).append(c)
+            continue
         if worksheet is not None and c.participant in worksheet.by_participant:
             row = worksheet.rows[worksheet.by_participant[c.participant]]
             email = worksheet.value(row, "email").lower()
@@ -228,6 +238,70 @@ def match(
                 Line("non reconnue", nom=name, source=c.label, detail=f"aucun étudiant à ce {how}")
             )
     return matched, problems
+
+
+def _team_copy_owner(c: Candidate, members: list[str]) -> str:
+    """The member whose data the copy ran on (its setup output), else the first member."""
+    from parcours.term.report import IDENTITY
+
+    found = IDENTITY.search(c.data.decode("utf-8", errors="replace"))
+    if found and found.group(1).strip() in members:
+        return found.group(1).strip()
+    return sorted(members)[0]
+
+
+TEAMS_FILE = "equipes.json"
+
+
+def read_teams(course, groups_file: Path | None = None) -> dict[str, tuple[str, list[str]]]:
+    """Groups of the class list (its group column), or of a ``--groupes`` file (Identifiant;
+    Groupe), as ``normalised group name → (group name, member ids)``."""
+    from parcours.term.tabular import header_key, read_rows
+
+    pairs = [(s.id, s.groupe) for s in class_list(course) if s.groupe]
+    if groups_file is not None:
+        header, rows, _facts = read_rows(groups_file)
+        keys = [header_key(h) for h in header]
+        try:
+            i_id = next(i for i, k in enumerate(keys) if k in ("identifiant", "id", "login"))
+            i_group = next(i for i, k in enumerate(keys) if k in ("groupe", "equipe", "group"))
+        except StopIteration:
+            raise ValueError(
+                f"{Path(groups_file).name} : colonnes « Identifiant » et « Groupe » attendues "
+                f"(en-têtes lus : {', '.join(header)})."
+            ) from None
+        known = {s.id for s in class_list(course)}
+        pairs = []
+        for line, row in rows:
+            sid = row[i_id].strip() if i_id < len(row) else ""
+            group = row[i_group].strip() if i_group < len(row) else ""
+            if sid and sid not in known:
+                raise ValueError(
+                    f"{Path(groups_file).name}, ligne {line} : « {sid} » n'est pas dans la liste "
+                    "de la classe."
+                )
+            if sid and group:
+                pairs.append((sid, group))
+    teams: dict[str, tuple[str, list[str]]] = {}
+    for sid, group in pairs:
+        teams.setdefault(normalise_name(group), (group, []))[1].append(sid)
+    return teams
+
+
+def load_team_copies(course, td: str) -> dict[str, tuple[str, str]]:
+    """``member → (student whose copy is graded, group name)`` for ``td``'s team copies."""
+    path = course.root / ARCHIVE_DIR / td / TEAMS_FILE
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return {}
+    return {
+        member: (team["copie"], name)
+        for name, team in data.items()
+        for member in team.get("membres", [])
+    }
 
 
 # --- writing -------------------------------------------------------------------------------------
@@ -279,6 +353,7 @@ def collect(
     worksheet: Path | None = None,
     deadline: datetime | None = None,
     max_mb: float = DEFAULT_MAX_MB,
+    groups_file: Path | None = None,
 ) -> CollectReport:
     """Collect ``td`` from ``source`` into the course; return the French report."""
     from parcours.term.moodle import parse_moodle_date, read_worksheet
@@ -323,9 +398,11 @@ def collect(
                 )
                 if when:
                     c.modified = when
-    matched, problems = match(candidates, students, sheet)
+    teams = read_teams(course, groups_file)
+    matched, problems = match(candidates, students, sheet, teams)
     report.lines += problems
     participants: dict[str, str] = {}
+    team_copies: dict[str, dict] = {}
     for student, found in sorted(matched.items()):
         found.sort(key=lambda c: (c.modified, c.filename == f"{td}.ipynb"))
         readable = [c for c in found if _is_notebook(c.data)]
@@ -353,9 +430,20 @@ def collect(
                     f"ignorée : une version plus récente a été gardée ({chosen.modified:%d/%m/%Y %H:%M})",
                 )
             )
-        if chosen.participant:
+        if chosen.participant and not chosen.team:
             participants[chosen.participant] = student
         status, detail = store(course, td, student, chosen)
+        if chosen.team:
+            members = sorted(teams[normalise_name(chosen.team)][1])
+            team_copies[chosen.team] = {"copie": student, "membres": members}
+            detail = "; ".join(
+                d
+                for d in (
+                    f"copie du groupe « {chosen.team} », notée une fois pour " + ", ".join(members),
+                    detail,
+                )
+                if d
+            )
         report.lines.append(Line(status, student, names[student], chosen.label, detail))
         own = extended.get((student, td), deadline)
         if own and chosen.modified > own:
@@ -370,9 +458,17 @@ def collect(
                     + (" (prolongée)" if own != deadline else ""),
                 )
             )
+    in_teams = {m for team in team_copies.values() for m in team["membres"]}
     for s in students:
-        if s.id not in matched:
+        if s.id not in matched and s.id not in in_teams:
             report.lines.append(Line("absente", s.id, s.full_name, "", "aucune copie reçue"))
+    if team_copies:
+        path_teams = course.root / ARCHIVE_DIR / td / TEAMS_FILE
+        known_teams = (
+            json.loads(path_teams.read_text(encoding="utf-8")) if path_teams.is_file() else {}
+        )
+        known_teams.update(team_copies)
+        write_json_atomic(path_teams, known_teams)
     if participants:
         path_map = course.root / ARCHIVE_DIR / td / "participants_moodle.json"
         path_map.parent.mkdir(parents=True, exist_ok=True)

@@ -197,9 +197,12 @@ def render(
     teacher_comments: dict[str, str],
     errors: dict[str, tuple[str, str]],
     scale: float = 20.0,
+    team: str | None = None,
+    copy_of: str | None = None,
 ) -> str:
-    """The HTML page of one student (only their own data goes in)."""
-    sub = results.submissions[student]
+    """The HTML page of one student (only their own data goes in; for a team copy, the copy
+    graded once for the group ``team``, stored for ``copy_of``)."""
+    sub = results.submissions[copy_of or student]
     esc = html.escape
     result = sub.result or {}
     file_questions = result.get("questions") or {}
@@ -261,7 +264,7 @@ def render(
 <title>Retour {esc(td)} — {esc(name)}</title><style>{CSS}</style></head>
 <body><main>
 <h1>Retour sur le {esc(td)}</h1>
-<p class="sub">{esc(name)} ({esc(student)})</p>
+<p class="sub">{esc(name)} ({esc(student)}){f" — copie du groupe « {esc(team)} »" if team else ""}</p>
 <div class="score"><div class="box">Note<b>{fr_number(sub.on(scale))} / {scale:g}</b></div>
 <div class="box">Points<b>{total}</b></div></div>
 {"".join(notes)}
@@ -279,24 +282,34 @@ def write_feedback(
     from parcours.grading.results import load_td
     from parcours.term.atomic import write_bytes_atomic
     from parcours.term.classlist import class_list
+    from parcours.term.collect import load_team_copies
 
     results = load_td(course, td)
     names = {s.id: s.full_name for s in class_list(course)}
-    chosen = [student] if student else sorted(results.submissions)
-    if student and student not in results.submissions:
+    teams = {
+        member: (owner, group)
+        for member, (owner, group) in load_team_copies(course, td).items()
+        if owner in results.submissions
+    }
+    everyone = sorted(set(results.submissions) | set(teams))
+    chosen = [student] if student else everyone
+    if student and student not in everyone:
         raise ValueError(f"Aucune copie corrigée de « {student} » pour {td}.")
     sources = cell_sources(course, td)
     written = []
     for sid in chosen:
+        owner, group = teams.get(sid, (sid, None))
         page = render(
             td=td,
             student=sid,
             name=names.get(sid, sid),
             results=results,
             sources=sources,
-            teacher_comments=comments(course, td, sid),
-            errors=notebook_errors(autograded_notebook(course, sid, td)),
+            teacher_comments=comments(course, td, owner),
+            errors=notebook_errors(autograded_notebook(course, owner, td)),
             scale=scale,
+            team=group,
+            copy_of=owner,
         )
         target = course.root / "feedback" / sid / td / f"{td}.html"
         write_bytes_atomic(target, page.encode("utf-8"))

@@ -39,14 +39,20 @@ def grade_rows(course, tds: list[str] | None = None, *, scale: float = 20.0) -> 
         raise ValueError("Aucun TD dans la base des notes : corrigez d'abord les copies.")
     rows: list[GradeRow] = []
     known_ids = {s.id for s in students}
+    from parcours.term.collect import load_team_copies
+
     for td in chosen:
         res = load_td(course, td, with_files=False)
+        teams = load_team_copies(course, td)
         extra = sorted(set(res.submissions) - known_ids)
         for s in students + [_unknown(sid) for sid in extra]:
             sub = res.submissions.get(s.id)
+            if sub is None and s.id in teams:  # a team copy, graded once for every member
+                sub = res.submissions.get(teams[s.id][0])
             base = (s.id, s.nom, s.prenom, s.groupe or "", td)
             if sub is None:
-                statut = "non corrigé" if s.id in res.submitted_only else "absent"
+                owner = teams.get(s.id, (s.id, ""))[0]
+                statut = "non corrigé" if owner in res.submitted_only else "absent"
                 rows.append(GradeRow(*base, None, statut, None, None, []))
                 continue
             pending = sub.pending
@@ -139,6 +145,9 @@ def fill_moodle_worksheet(
 
     sheet = read_worksheet(worksheet)
     comment_col = sheet.columns.get("comments")
+    from parcours.term.collect import load_team_copies
+
+    teams = load_team_copies(course, td)
     results = load_td(course, td, with_files=False) if comment_col is not None else None
     students = {r.student: r for r in rows if r.td == td}
     by_email = {}
@@ -182,10 +191,11 @@ def fill_moodle_worksheet(
         value = r.note if on == scale else round(r.points / r.max_points * on, 1)
         text = f"{value:.1f}"
         row[grade_col] = text.replace(".", ",") if sheet.french else text
-        if results is not None and sid in results.submissions:
+        owner = sid if results is None or sid in results.submissions else teams.get(sid, ("",))[0]
+        if results is not None and owner in results.submissions:
             while len(row) <= comment_col:
                 row.append("")
-            row[comment_col] = moodle_summary(results, sid, comments(course, td, sid), scale=on)
+            row[comment_col] = moodle_summary(results, owner, comments(course, td, owner), scale=on)
         filled += 1
     write_worksheet(sheet, target)
     return filled, unmatched

@@ -119,8 +119,13 @@ def build(course, td: str, *, scale: float = 20.0, template: dict | None = None)
     subs = results.submissions
     grades = {sid: s.on(scale) for sid, s in subs.items()}
     rep = ClassReport(td, results, grades, scale)
+    from parcours.term.collect import load_team_copies
+
+    in_teams = set(load_team_copies(course, td))  # a team's copy is counted once, for its owner
     rep.absent = sorted(
-        s.id for s in class_list(course) if s.id not in subs and s.id not in results.submitted_only
+        s.id
+        for s in class_list(course)
+        if s.id not in subs and s.id not in results.submitted_only and s.id not in in_teams
     )
     ranked = sorted(subs, key=lambda sid: subs[sid].score)
     n27 = max(1, round(len(ranked) * 0.27))
