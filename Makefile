@@ -20,6 +20,9 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[enseignant,dev]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@mkdir -p $(VENV)/share/jupyter/lab/settings
+	@echo '{"@jupyterlab/translation-extension:plugin": {"locale": "fr_FR"}}' \
+		> $(VENV)/share/jupyter/lab/settings/overrides.json
 	@touch $@
 
 datasets: install

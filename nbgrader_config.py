@@ -11,6 +11,7 @@ from nbgrader.preprocessors import (
 
 from parcours.grading.late import PenaliteRetard
 from parcours.grading.nbgrader_execute import TrustedExecute
+from parcours.term.nbgrader_feedback import FeedbackExporter
 
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 
@@ -64,3 +65,16 @@ c.AssignLatePenalties.plugin_class = PenaliteRetard
 c.PenaliteRetard.politique = "aucune"
 c.PenaliteRetard.points_par_jour = 1.0
 c.PenaliteRetard.plafond = 5.0
+
+# Feedback: formgrader's « Generate Feedback » and `nbgrader generate_feedback` write the same safe
+# French page as `parcours retours` (never the notebook, whose hidden tests and computed values
+# would show), and copy none of parcours's own files (its result file holds raw check messages).
+c.GenerateFeedback.exporter_class = FeedbackExporter
+c.GenerateFeedback.preprocessors = []
+c.CourseDirectory.ignore = [
+    ".ipynb_checkpoints",
+    "*.pyc",
+    "__pycache__",
+    "feedback",
+    "parcours_resultat.json",
+]

@@ -19,7 +19,7 @@ from nbgrading import course
 TD = "td03_satisfaction"
 FULL = 16.0
 Q01, Q02, Q03 = "td03_q01_taux_reponse", "td03_q02_nps_global", "td03_q03_csat"
-Q04, Q09 = "td03_q04_ces", "td03_q09_traitement"
+Q04, Q09 = "td03_q04_ces_moyen", "td03_q09_delai_median"
 
 
 def make_course(root: Path):

@@ -107,6 +107,21 @@ def solution_code(td: str) -> dict[str, str]:
     }
 
 
+def released_setup_cell(td: str) -> str:
+    """The locked setup cell of a released TD, as a student runs it."""
+    import json
+    from pathlib import Path
+
+    released = Path(__file__).resolve().parents[1] / "exercises" / td / f"{td}.ipynb"
+    cells = json.loads(released.read_text(encoding="utf-8"))["cells"]
+    return next(
+        "".join(c["source"])
+        for c in cells
+        if c["cell_type"] == "code"
+        and c["metadata"]["nbgrader"]["grade_id"].endswith("preparation")
+    )
+
+
 CORRECT_CASES = ("idiomes", "arrondis", "variantes")
 MISTAKE_CASES = ("erreurs-a", "erreurs-b")
 IDS = ("lea", "marc")  # every case is graded under these two student ids

@@ -1,6 +1,6 @@
 """A real throw-away PostgreSQL server for tests, from Debian's binaries (``postgresql`` package).
 
-``with postgres_server() as url:`` gives ``postgresql+psycopg2://postgres@/parcours?host=<socket dir>``: the
+``with postgres_server() as url:`` gives ``postgresql://postgres@/parcours?host=<socket dir>``: the
 server listens on a unix socket in a temporary folder only (no TCP port), and is stopped and
 deleted afterwards. As root, the server runs as the ``postgres`` user (PostgreSQL refuses root).
 :func:`skip_reason` says in French why no server can be started here (the test is then skipped).
@@ -106,7 +106,7 @@ def postgres_server(database: str = "parcours") -> Iterator[str]:
             check=True,
             capture_output=True,
         )
-        yield f"postgresql+psycopg2://postgres@/{database}?host={sock}"
+        yield f"postgresql://postgres@/{database}?host={sock}"
     finally:
         if (data / "postmaster.pid").exists():
             subprocess.run(

@@ -148,7 +148,7 @@ def submission(root: Path, member: Member, members: list[Member]) -> bytes:
                 {
                     "output_type": "stream",
                     "name": "stdout",
-                    "text": f"Données de l'étudiant·e « {other.id} ».\n",
+                    "text": f"Données chargées pour « {other.id} ».\n",
                 }
             ]
         if meta.get("solution") and cell["cell_type"] == "markdown":

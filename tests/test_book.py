@@ -25,6 +25,7 @@ CHAPTERS = {
     "ch4_fideliser_portefeuille": "td04_cycle_de_vie",
 }
 TDS = (
+    "td00_prise_en_main",
     "td01_experience_client",
     "td02_processus_achat",
     "td03_satisfaction",

@@ -86,6 +86,8 @@ def _snapshot(root: Path) -> dict:
         [TD, "--travailleurs", "deux"],
         [TD, "--db", "mysql://x"],
         [TD, "--option-inconnue"],
+        [TD, "--etudiant", "inconnu.x"],
+        [TD, "--sauvegardes", "0"],
     ],
 )
 def test_bad_arguments_exit_2_in_french_and_change_nothing(course_root, args, capsys):
@@ -98,6 +100,29 @@ def test_bad_arguments_exit_2_in_french_and_change_nothing(course_root, args, ca
     err = capsys.readouterr().err
     assert "erreur" in err and "usage" not in err
     assert _snapshot(root) == before
+
+
+def test_only_the_last_backups_are_kept(tmp_path):
+    import datetime as dt
+    import sqlite3
+
+    from parcours.grading.gradebook_io import backup
+
+    db = tmp_path / "gradebook.db"
+    sqlite3.connect(db).close()
+    url = f"sqlite:///{db}"
+    made = [
+        backup(url, folder=tmp_path, keep=3, now=dt.datetime(2026, 11, day, 9, 0))
+        for day in range(1, 7)
+    ]
+    left = sorted(p.name for p in tmp_path.glob("gradebook.db.sauvegarde-*"))
+    assert left == sorted(p.name for p in made[-3:]), left
+
+
+def test_publier_from_a_folder_that_is_not_a_course_says_so(tmp_path, capsys):
+    code = main(["publier", TD, "--racine", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and "n'est pas un dossier de cours" in err and "est vide" not in err, err
 
 
 def test_corrupt_gradebook_stops_with_how_to_restore(course_root, capsys):
@@ -251,3 +276,67 @@ def test_four_workers_on_postgresql(tmp_path):
         assert again.scores == EXPECTED and again.graded == len(EXPECTED)
         assert _gradebook_scores(url) == EXPECTED
     assert not (tmp_path / "gradebook.db").exists()
+
+
+def _interrupt(tmp_path, env, done_before: int, *, group: bool):
+    """Start ``corriger``, wait for one more saved copy, send SIGINT (Ctrl-C: the whole group)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "parcours.cli", "corriger", TD, "--travailleurs", "1"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 240
+    while (
+        time.monotonic() < deadline
+        and len(list(tmp_path.glob(f"autograded/*/{TD}/{RESULT_FILE}"))) <= done_before
+    ):
+        time.sleep(0.2)
+    if group:
+        os.killpg(proc.pid, signal.SIGINT)
+    else:
+        os.kill(proc.pid, signal.SIGINT)
+    try:
+        out, err = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise AssertionError("corriger ne s'arrête pas après Ctrl-C") from None
+    return proc.returncode, out, err
+
+
+@pytest.mark.lent
+def test_ctrl_c_stops_the_workers_says_what_was_saved_and_a_rerun_resumes(tmp_path, monkeypatch):
+    if sandbox_available():
+        pytest.skip(f"Bac à sable indisponible : {sandbox_available()}")
+    from nbgrading import course
+
+    _, put = make_course(tmp_path)
+    _class(put, course(TD))
+    own_tmp = tmp_path / "tmp"
+    own_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(own_tmp))
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
+    env["TMPDIR"] = str(own_tmp)
+    for group in (True, False):  # Ctrl-C in the terminal, then a SIGINT to the main process only
+        before = len(list(tmp_path.glob(f"autograded/*/{TD}/{RESULT_FILE}")))
+        code, _, err = _interrupt(tmp_path, env, before, group=group)
+        saved = len(list(tmp_path.glob(f"autograded/*/{TD}/{RESULT_FILE}")))
+        assert code != 0 and "Traceback" not in err and "KeyboardInterrupt" not in err, err
+        err_lines = err.splitlines()
+        assert err_lines[0].startswith("Préparation de la correction"), err
+        planned = next(i for i, line in enumerate(err_lines) if "à corriger" in line)
+        first_copy = next(i for i, line in enumerate(err_lines) if line.startswith("1/"))
+        assert planned < first_copy, f"l'en-tête doit précéder la progression :\n{err}"
+        told = [line for line in err.splitlines() if "interrompu" in line]
+        assert len(told) == 1, f"une seule ligne attendue :\n{err}"
+        assert f"{saved - before} copie" in told[0] and "relancez" in told[0], told[0]
+        assert told[0].startswith("parcours corriger : interrompu"), (
+            f"ligne mêlée à la barre : {err!r}"
+        )
+        alive = [p for p in own_tmp.glob(f"{PREFIX}*") if not _owner_dead(p)]
+        assert not alive, "des travailleurs tournent encore après l'interruption"
+    batch = grade_batch(TD, root=tmp_path, workers=2, limits=LIMITS)
+    assert batch.scores == EXPECTED

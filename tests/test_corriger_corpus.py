@@ -81,7 +81,7 @@ def corpus(tmp_path_factory):
     nb = copy.deepcopy(full)
     nb.cells[index_of(nb, Q01)].metadata.nbgrader.points = 100
     nb.cells[index_of(nb, f"{Q03}_reponse")].metadata.nbgrader.grade_id = "td03_q03_a_moi"
-    meta = nb.cells[index_of(nb, "td03_q04_ces_reponse")].metadata.nbgrader
+    meta = nb.cells[index_of(nb, "td03_q04_ces_moyen_reponse")].metadata.nbgrader
     meta.update({"grade": True, "solution": False, "points": 50})
     put("metadonnees", nb)
     nb = copy.deepcopy(full)
@@ -146,6 +146,21 @@ def corpus(tmp_path_factory):
     put("deux.notebooks", full)
     put("deux.notebooks", blank, name="brouillon.ipynb")
     put("Zoé Élève 😀", full)
+    widgets = "import ipywidgets\nfor i in range(60):\n    ipywidgets.Text(value='x' * 1_000_000)"
+    put("sortie.widgets", with_cell(full, Q01, widgets))
+    updates = (
+        "h = display('x', display_id=True)\nfor i in range(60):\n    h.update('y' * 1_000_000)"
+    )
+    put("sortie.maj", with_cell(full, Q01, updates))
+    hostile = json.loads(raw_json(full))
+    hostile["cells"][index_of(full, f"{Q03}_reponse")]["metadata"]["nbgrader"] = "solution"
+    put("nbgrader.texte", json.dumps(hostile))
+    hostile = json.loads(raw_json(full))
+    hostile["cells"][index_of(full, Q01)]["source"] = 42
+    put("source.nombre", json.dumps(hostile))
+    put("imbrique", raw_json(full)[:-1] + ', "x": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    # valid notebook, answer cell of deeply nested code: the parser gives up (MemoryError)
+    put("code.imbrique", with_cell(full, Q01, "x = " + "-" * 100_000 + "1"))
 
     gradebook_before = None
     outside = {p: _digest(p) for p in (root / "solutions").rglob("*.ipynb")}
@@ -242,6 +257,15 @@ def test_flood_of_output_is_cut(corpus):
     assert r.questions[Q01].points == 1
 
 
+@pytest.mark.parametrize("student", ["sortie.widgets", "sortie.maj"])
+def test_widget_and_display_update_floods_count_against_the_output_cap(corpus, student):
+    r = _res(corpus, student)
+    assert r.echec is not None and r.echec["code"] == "sortie", r.echec
+    assert r.questions[Q01].points == 1
+    path = corpus["root"] / "autograded" / student / TD / f"{TD}.ipynb"
+    assert path.stat().st_size < 2 * 5_000_000
+
+
 def test_deleted_test_cell_is_put_back(corpus):
     r = _res(corpus, "test.supprime")
     assert r.score == FULL
@@ -321,6 +345,39 @@ def test_notebook_formats_and_file_names(corpus):
     assert any("brouillon.ipynb" in a for a in _res(corpus, "deux.notebooks").alertes)
     assert "Zoé Élève 😀" not in corpus["batch"].results
     assert any("Zoé Élève 😀" in p for p in corpus["batch"].problems)
+
+
+def test_hostile_structures_are_refused_with_the_true_reason(corpus):
+    for student, words in (
+        ("nbgrader.texte", "métadonnées nbgrader de la cellule"),
+        ("source.nombre", "« source »"),
+        ("imbrique", "imbriquée"),
+    ):
+        r = _res(corpus, student)
+        assert r.echec is not None and r.echec["code"] == "notebook_invalide", (student, r.echec)
+        assert words in r.echec["message"] and r.score == 0, (student, r.echec)
+    assert _res(corpus, "code.imbrique").questions[Q01].points == 1  # graded as usual
+
+
+def test_class_report_survives_every_copy_and_names_the_skipped_ones(corpus):
+    from parcours.term.course import open_course
+    from parcours.term.report import build, render
+
+    rep = build(open_course(corpus["root"]), TD)
+    page = render(rep)
+    assert "<html" in page and "honnete.plein" in rep.grades
+    skipped = dict(rep.skipped)
+    for student in ("nbgrader.texte", "source.nombre", "imbrique", "json.casse"):
+        assert student in skipped, student
+    assert "honnete.plein" not in skipped and "code.imbrique" not in skipped
+    assert any(s == "nbgrader.texte" and "ignorée" in a for s, a in rep.alerts)
+
+
+def test_feedback_reader_survives_every_copy(corpus):
+    from parcours.term.feedback import notebook_errors
+
+    for path in (corpus["root"] / "submitted").rglob("*.ipynb"):
+        assert isinstance(notebook_errors(path), dict), path
 
 
 def test_summary_names_each_problem_in_french(corpus):

@@ -99,3 +99,52 @@ def test_unreadable_files_are_refused_in_french(course):
     ):
         code, _, err = run("etudiants", "importer", course / name, "--racine", course)
         assert code == 2 and message in err
+
+
+def test_a_second_copy_of_the_class_is_refused_unless_ajouter(tmp_path):
+    names = [("DURAND", "Zoé"), ("MARTIN", "Théo"), ("FAURE", "Inès"), ("ROCHÉ", "Noé")]
+    first = tmp_path / "liste.csv"
+    first.write_text(
+        "Nom;Prénom;Adresse E-mail;Classe;Groupe\n"
+        + "".join(
+            f"{n};{p};{p[0].lower()}{i}@lycee.fr;BTS1;G{i % 2 + 1}\n"
+            for i, (n, p) in enumerate(names)
+        ),
+        encoding="utf-8",
+    )
+    code, out, err = run("etudiants", "importer", first, "--racine", tmp_path)
+    assert code == 0 and "4 ajouté(s)" in out, err
+    assert "identifiant ← partie avant @" in out and "groupe ← « Groupe »" in out
+    assert {s.groupe for s in students(tmp_path).values()} == {"G1", "G2"}
+    again = tmp_path / "noms.csv"
+    again.write_text("Nom;Prénom\n" + "".join(f"{n};{p}\n" for n, p in names), encoding="utf-8")
+    code, out, err = run("etudiants", "importer", again, "--racine", tmp_path)
+    assert code == 2 and "Import refusé : 4 nouveaux identifiants" in err and "Zoé DURAND" in err
+    assert len(students(tmp_path)) == 4
+    code, out, err = run("etudiants", "importer", again, "--racine", tmp_path, "--ajouter")
+    assert code == 0 and "4 ajouté(s)" in out
+    assert len(students(tmp_path)) == 8
+
+
+def test_the_class_list_shows_the_secret_check_code_a_students_setup_cell_shows(
+    tmp_path, monkeypatch
+):
+    from parcours import presentation
+
+    monkeypatch.delenv("PARCOURS_SECRET", raising=False)
+    monkeypatch.setenv("PARCOURS_ETUDIANT", "dupont.marie")
+    root = tmp_path / "cours"
+    root.mkdir()
+    (root / "parcours.toml").write_text('secret = "Tournesol-2026"\n', encoding="utf-8")
+    (root / "liste.csv").write_text("Identifiant;Nom;Prénom\ndupont.marie;DUPONT;Marie\n")
+    assert run("etudiants", "importer", root / "liste.csv", "--racine", root)[0] == 0
+    code, out, _ = run("etudiants", "--racine", root)
+    assert code == 0 and "Tournesol" not in out, "le secret du cours ne doit jamais s'afficher"
+    shown = [line for line in out.splitlines() if "code de contrôle" in line]
+    assert shown, f"« parcours etudiants » ne donne pas le code de contrôle du secret :\n{out}"
+    teacher_code = shown[0].split(":")[-1].strip(" .")
+    monkeypatch.chdir(root)
+    student_line = presentation().splitlines()[0]
+    assert teacher_code in student_line, (teacher_code, student_line)
+    (root / "parcours.toml").write_text('secret = "Tournesol-2025"\n', encoding="utf-8")
+    assert teacher_code not in presentation().splitlines()[0], "un secret mal recopié doit se voir"

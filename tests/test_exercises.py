@@ -17,6 +17,7 @@ pytestmark = pytest.mark.xdist_group("exercises")
 ROOT = Path(__file__).resolve().parents[1]
 TDS = list_tds(ROOT / "solutions")
 EXPECTED_TDS = [
+    "td00_prise_en_main",
     "td01_experience_client",
     "td02_processus_achat",
     "td03_satisfaction",
@@ -34,14 +35,15 @@ def without_ids(nb: dict) -> dict:
 
 # Points of each TD: (autograded, manually graded written analysis).
 POINTS = {
-    "td01_experience_client": (13, 3),
+    "td00_prise_en_main": (9, 1),
+    "td01_experience_client": (15, 3),
     "td02_processus_achat": (14, 3),
-    "td03_satisfaction": (16, 3),
-    "td04_cycle_de_vie": (15, 3),
+    "td03_satisfaction": (16, 4),
+    "td04_cycle_de_vie": (18, 4),
 }
 
 
-def test_the_four_tds_exist():
+def test_the_five_tds_exist():
     assert TDS == EXPECTED_TDS
 
 
@@ -61,7 +63,7 @@ def test_source_follows_the_course_conventions(td):
     assert 'warnings.filterwarnings("ignore")' in setup.source and "charger(" in setup.source
     tests = [c for c in nb.cells if c.metadata["nbgrader"]["grade"] and c.cell_type == "code"]
     manual = [c for c in nb.cells if c.metadata["nbgrader"]["grade"] and c.cell_type == "markdown"]
-    assert 8 <= len(tests) + len(manual) <= 12 and len(manual) == 1
+    assert 8 <= len(tests) + len(manual) <= 16 and len(manual) == 1
     for cell in tests:
         gid = cell.metadata["nbgrader"]["grade_id"]
         assert re.fullmatch(rf"{td[:4]}_q\d\d_[a-z0-9_]+", gid), gid
@@ -179,5 +181,7 @@ def test_release_is_refused_when_the_solution_fails(tmp_path):
 
 
 def test_unknown_td_is_refused_in_french(tmp_path):
-    with pytest.raises(ValueError, match="TD inconnu : td42. TD disponibles : td01"):
+    with pytest.raises(
+        ValueError, match="TD inconnu : td42. TD disponibles : td00_prise_en_main, td01"
+    ):
         release_all(tds=["td42"], output=tmp_path)

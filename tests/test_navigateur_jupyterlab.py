@@ -22,7 +22,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from navigateur import ROOT, navigateur  # noqa: F401 - fixture
+from navigateur import CAPTURES, MOBILE, ROOT, navigateur  # noqa: F401 - fixture
 from nbgrading import course
 
 from parcours.grading.config import strip_solution_markers
@@ -186,10 +186,28 @@ def test_student_does_td03_in_jupyterlab(navigateur, jupyterlab):  # noqa: F811 
             timeout=120_000,
         )
 
-        # A wrong first answer: the visible test explains, in French, what to fix.
+        # JupyterLab speaks French (language pack, French by default in the course's venv).
+        menus = page.locator(".lm-MenuBar-itemLabel").all_inner_texts()
+        assert "Fichier" in menus and "Affichage" in menus, f"menus de JupyterLab : {menus}"
+
+        # A wrong first answer: the visible test explains, in French, what to fix, in a short
+        # box (no traceback into the package).
         _type_answer(page, f"{Q1}_reponse", WRONG_Q1)
         _run_all(page)
-        assert HINT_Q1 in _output(page, Q1), _output(page, Q1)
+        shown = _output(page, Q1)
+        assert HINT_Q1 in shown, shown
+        assert "Traceback" not in shown and "verification.py" not in shown, shown
+        assert "taux_reponse" in shown.splitlines()[0], shown
+        CAPTURES.mkdir(parents=True, exist_ok=True)
+        _cell(page, Q1).scroll_into_view_if_needed()
+        page.screenshot(path=str(CAPTURES / "jupyterlab_verification_bureau.png"))
+        # On a phone the file browser would take most of the width: a student closes it.
+        page.set_viewport_size(MOBILE)
+        page.evaluate("window.jupyterapp.shell.collapseLeft()")
+        _cell(page, Q1).scroll_into_view_if_needed()
+        page.screenshot(path=str(CAPTURES / "jupyterlab_verification_telephone.png"))
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.evaluate("window.jupyterapp.shell.expandLeft()")
 
         # Corrected, and a second answer: the hint disappears, every cell above Q3 runs.
         _type_answer(page, f"{Q1}_reponse", _solution(f"{Q1}_reponse"))
@@ -199,6 +217,19 @@ def test_student_does_td03_in_jupyterlab(navigateur, jupyterlab):  # noqa: F811 
         assert "Taux de réponse :" in _output(page, f"{Q1}_reponse")
         assert "NPS global :" in _output(page, f"{Q2}_reponse")
         assert "Error" not in _output(page, Q2)
+
+        # Question 3's check run before its answer: the question to run, not a NameError.
+        q3 = _cell(page, "td03_q03_csat")
+        q3.scroll_into_view_if_needed()
+        q3.locator(".jp-InputArea-editor").click()
+        page.keyboard.press("Control+Enter")
+        page.wait_for_function(
+            "() => document.querySelector(\".jp-Cell[data-grade-id='td03_q03_csat'] "
+            ".jp-OutputArea\")?.innerText.includes('existe pas encore')",
+            timeout=60_000,
+        )
+        shown = _output(page, "td03_q03_csat")
+        assert "exécutez la cellule de la question 3" in shown and "NameError" not in shown, shown
 
         # The NPS widget: moving the promoters' slider redraws the chart.
         widget = _cell(page, "td03_widget_nps")

@@ -39,3 +39,41 @@ def test_choice_answers():
     assert literal_answer("reponse = 3\nprint(reponse)") == 3
     assert literal_answer("x = f(2)") is None
     assert literal_answer("a = 1\nb = 2") is None
+
+
+def test_identical_copies_are_grouped_before_any_similarity():
+    """A byte-identical copy of a classmate's answers, and the same wrong answers in a group,
+    are flagged; a class that wrote the expected solution is not."""
+    from types import SimpleNamespace
+
+    from parcours.grading.results import QuestionGrade, Submission
+    from parcours.term.report_help import copy_groups
+
+    def sub(sid, ok1, ok2):
+        s = Submission(sid, "td")
+        s.questions = {
+            "q1": QuestionGrade("q1", "code", 2.0 if ok1 else 0.0, 2.0, False),
+            "q2": QuestionGrade("q2", "code", 2.0 if ok2 else 0.0, 2.0, False),
+        }
+        return s
+
+    answers = {
+        f"s{i:02d}": {"c1": SOLUTION, "c2": f"taux = {i} * 1.5\nprint(taux)"} for i in range(12)
+    }
+    answers["s01"] = dict(answers["s00"])  # byte-identical copy of s00
+    answers["s02"]["c2"] = answers["s00"]["c2"].replace("taux", "t")  # renamed: near-identical
+    for sid in ("s07", "s08", "s09", "s10", "s11"):  # the same wrong answer, five times
+        answers[sid] = {"c1": SOLUTION, "c2": 'taux = "A"'}
+    subs = {sid: sub(sid, True, sid not in ("s07", "s08", "s09", "s10", "s11")) for sid in answers}
+    rep = SimpleNamespace(
+        answers=answers,
+        cell_of={"q1": "c1", "q2": "c2"},
+        results=SimpleNamespace(submissions=subs),
+    )
+    groups = copy_groups(rep, {"c1": TEMPLATE["q1"], "c2": TEMPLATE["q1"]})
+    assert [(g.level, g.students) for g in groups] == [
+        ("identiques", ["s00", "s01"]),
+        ("identiques", ["s07", "s08", "s09", "s10", "s11"]),
+        ("quasi identiques", ["s00", "s01", "s02"]),
+    ]
+    assert groups[1].same_mistakes == ["c2"]

@@ -52,8 +52,8 @@ def test_copying_another_students_numbers_fails_the_hidden_tests():
     copied = {
         "td01_q03_courbe_reponse": f"courbe = pd.Series({courbe!r}, index=ETAPES)",
         "td01_q05_pire_point_de_contact_reponse": f"pire_point_de_contact = {worst!r}",
-        "td01_q06_omnicanal_reponse": f"part_omnicanal = {omni!r}",
-        "td01_q07_depart_digital_reponse": f"part_depart_digital = {digital.mean() * 100!r}",
+        "td01_q06_multicanal_reponse": f"part_multicanal = {omni!r}",
+        "td01_q07_depart_numerique_reponse": f"part_depart_numerique = {digital.mean() * 100!r}",
         "td01_q08_personas_reponse": f"score_par_persona = pd.Series({personas.to_dict()!r})",
     }
     graded = grade_td(TD, student=STUDENT, replace=copied)
@@ -83,10 +83,10 @@ def test_stages_sorted_by_count_instead_of_journey_order():
 
 
 def test_omnichannel_share_given_as_a_proportion():
-    code = 'part_omnicanal = (evenements.groupby("id_client")["canal"].nunique() >= 3).mean()'
-    graded = _with("td01_q06_omnicanal_reponse", code)
-    assert_only_lost(graded, "td01_q06_omnicanal")
-    assert "multipliez par 100" in graded.output("td01_q06_omnicanal")
+    code = 'part_multicanal = (evenements.groupby("id_client")["canal"].nunique() >= 3).mean()'
+    graded = _with("td01_q06_multicanal_reponse", code)
+    assert_only_lost(graded, "td01_q06_multicanal")
+    assert "multipliez par 100" in graded.output("td01_q06_multicanal")
 
 
 def test_peak_end_with_the_first_score_instead_of_the_last():
@@ -103,23 +103,27 @@ def test_peak_end_with_the_first_score_instead_of_the_last():
 # One nbgrader run grades every case below under two student ids.
 
 Q = {
-    n: gid
-    for n, gid in enumerate(
-        [
-            "td01_q01_etapes",
-            "td01_q02_points_de_contact",
-            "td01_q03_courbe",
-            "td01_q04_graphique",
-            "td01_q05_pire_point_de_contact",
-            "td01_q06_omnicanal",
-            "td01_q07_depart_digital",
-            "td01_q08_personas",
-            "td01_q09_fonction_pic_fin",
-            "td01_q10_pic_fin_parcours",
-            "td01_q11_enjeux_carte",
-        ],
-        start=1,
-    )
+    **{
+        n: gid
+        for n, gid in enumerate(
+            [
+                "td01_q01_etapes",
+                "td01_q02_points_de_contact",
+                "td01_q03_courbe",
+                "td01_q04_graphique",
+                "td01_q05_pire_point_de_contact",
+                "td01_q06_multicanal",
+                "td01_q07_depart_numerique",
+                "td01_q08_personas",
+                "td01_q09_fonction_pic_fin",
+                "td01_q10_pic_fin_parcours",
+            ],
+            start=1,
+        )
+    },
+    "7b": "td01_q07_drive_priorite",
+    "11a": "td01_q11_enjeu_a",
+    "11b": "td01_q11_enjeu_b",
 }
 OTHER_IDIOMS = {  # other pandas idioms, text typed loosely, builtin names reused by the student
     1: 'list = evenements["etape"].value_counts()\nevenements_par_etape = list.reindex(ETAPES)',
@@ -137,12 +141,12 @@ OTHER_IDIOMS = {  # other pandas idioms, text typed loosely, builtin names reuse
     6: (
         'canaux_par_client = evenements.groupby("id_client")["canal"].nunique()\n'
         "sum = (canaux_par_client >= 3).sum()\n"
-        "part_omnicanal = sum / canaux_par_client.size * 100"
+        "part_multicanal = sum / canaux_par_client.size * 100"
     ),
     7: (
         'premiers_evenements = evenements.sort_values("horodatage").drop_duplicates("id_parcours")\n'
-        'n = premiers_evenements["canal"].isin(CANAUX_DIGITAUX).sum()\n'
-        "part_depart_digital = 100 * n / len(premiers_evenements)"
+        'n = premiers_evenements["canal"].isin(CANAUX_NUMERIQUES).sum()\n'
+        "part_depart_numerique = 100 * n / len(premiers_evenements)"
     ),
     8: (
         'moyennes = evenements.groupby("persona", observed=True)["score_experience"].agg("mean")\n'
@@ -155,10 +159,9 @@ OTHER_IDIOMS = {  # other pandas idioms, text typed loosely, builtin names reuse
         "pic_fin_par_parcours = notes.agg(lambda s: (s.min() + s.iloc[-1]) / 2)\n"
         "min = pic_fin_par_parcours.min()"
     ),
-    11: (
-        'enjeu_situation_a = "Outil de management collaboratif "\n'
-        'enjeu_situation_b = "outil d’innovation strategique"'
-    ),
+    "11a": 'enjeu_situation_a = "Outil de management collaboratif "',
+    "11b": 'enjeu_situation_b = "outil d’innovation strategique"',
+    "7b": 'moment_drive_prioritaire = " Commande en ligne"',
 }
 ROUNDED = {  # percentages to one decimal, means to two, and the provided table modified
     1: (
@@ -168,11 +171,11 @@ ROUNDED = {  # percentages to one decimal, means to two, and the provided table 
     3: ('courbe = evenements.groupby("etape")["score_experience"].mean().reindex(ETAPES).round(2)'),
     6: (
         'canaux_par_client = evenements.groupby("id_client")["canal"].nunique()\n'
-        "part_omnicanal = round((canaux_par_client >= 3).mean() * 100, 1)"
+        "part_multicanal = round((canaux_par_client >= 3).mean() * 100, 1)"
     ),
     7: (
         'premiers_evenements = evenements.sort_values("horodatage").drop_duplicates("id_parcours")\n'
-        'part_depart_digital = round(premiers_evenements["canal"].isin(CANAUX_DIGITAUX).mean()'
+        'part_depart_numerique = round(premiers_evenements["canal"].isin(CANAUX_NUMERIQUES).mean()'
         " * 100, 1)"
     ),
     8: (
@@ -192,7 +195,7 @@ MISTAKES_A = {  # independent classic mistakes (question: code, expected hint)
     5: ('pire_point_de_contact = stats["score_moyen"].idxmin()', "ne compte que"),
     6: (
         'canaux_par_client = evenements.groupby("id_client")["canal"].nunique()\n'
-        "part_omnicanal = (canaux_par_client >= 3).mean()",
+        "part_multicanal = (canaux_par_client >= 3).mean()",
         "multipliez par 100",
     ),
     8: (
@@ -200,11 +203,8 @@ MISTAKES_A = {  # independent classic mistakes (question: code, expected hint)
         ".mean()",
         "Triez les scores du plus faible au plus élevé",
     ),
-    11: (
-        'enjeu_situation_a = "outil de stratégie marketing"\n'
-        'enjeu_situation_b = "outil d\'innovation stratégique"',
-        "Situation A : relisez-la",
-    ),
+    "11a": ('enjeu_situation_a = "outil de stratégie marketing"', "Situation A : relisez-la"),
+    "7b": ('moment_drive_prioritaire = "trajet"', "la route dépend de l'adresse du client"),
 }
 MISTAKES_B = {
     2: (
@@ -217,7 +217,7 @@ MISTAKES_B = {
     ),
     7: (
         'premiers_evenements = evenements.sort_values("horodatage").drop_duplicates("id_parcours")\n'
-        'part_depart_digital = evenements["canal"].isin(CANAUX_DIGITAUX).mean() * 100',
+        'part_depart_numerique = evenements["canal"].isin(CANAUX_NUMERIQUES).mean() * 100',
         "Ce pourcentage ne correspond pas à vos données",
     ),
     9: (
@@ -252,10 +252,9 @@ MORE_VARIANTS = {  # a second correct variant for the questions the rounded case
         'pires = evenements.groupby("id_parcours")["score_experience"].min()\n'
         "pic_fin_par_parcours = (pires + derniers) / 2"
     ),
-    11: (
-        'enjeu_situation_a = "OUTIL DE MANAGEMENT COLLABORATIF"\n'
-        'enjeu_situation_b = "Outil d\'innovation stratégique"'
-    ),
+    "11a": 'enjeu_situation_a = "OUTIL DE MANAGEMENT COLLABORATIF"',
+    "11b": 'enjeu_situation_b = "Outil d\'innovation stratégique"',
+    "7b": 'moment_drive_prioritaire = "commande en ligne".upper()',
 }
 CASES = case_table(
     variants=MORE_VARIANTS,

@@ -52,8 +52,10 @@ def test_copying_another_students_numbers_fails_the_hidden_tests():
         ),
         "td02_q03_etape_fuyante_reponse": f"etape_la_plus_fuyante = {leaky!r}",
         "td02_q07_taille_centre_reponse": f"taille_centre = pd.Series({size.to_dict()!r})",
-        "td02_q09_taux_victoire_reponse": (
-            f"taux_victoire_rencontre = {won[deciders['rencontre']].mean() * 100!r}\n"
+        "td02_q09_taux_victoire_rencontre_reponse": (
+            f"taux_victoire_rencontre = {won[deciders['rencontre']].mean() * 100!r}"
+        ),
+        "td02_q09_taux_victoire_non_rencontre_reponse": (
             f"taux_victoire_non_rencontre = {won[~deciders['rencontre']].mean() * 100!r}"
         ),
         "td02_q10_correlation_reponse": f"correlation_taille_cycle = {size.corr(cycle)!r}",
@@ -63,7 +65,7 @@ def test_copying_another_students_numbers_fails_the_hidden_tests():
     assert_only_lost(
         graded,
         *(gid.removesuffix("_reponse") for gid in copied),
-        "td02_q02_taux_conversion",
+        "td02_q02_taux_passage",
         "td02_q04_graphique",
     )
 
@@ -95,16 +97,20 @@ def test_funnel_counts_visits_stopped_at_each_stage_instead_of_reaching_it(stude
         assert score == max_score, gid
 
 
-def test_win_rates_swapped():
-    code = (
-        'decideurs = centre_achat[centre_achat["role"] == "décideur"]\n'
-        'gagnee = decideurs["issue"] == "gagnée"\n'
-        'taux_victoire_rencontre = gagnee[~decideurs["rencontre"]].mean() * 100\n'
-        'taux_victoire_non_rencontre = gagnee[decideurs["rencontre"]].mean() * 100'
-    )
-    graded = _with("td02_q09_taux_victoire_reponse", code)
-    assert_only_lost(graded, "td02_q09_taux_victoire")
-    assert "Vos deux taux semblent inversés" in graded.output("td02_q09_taux_victoire")
+def test_win_rates_swapped_lose_each_rate_separately():
+    swapped = {
+        "td02_q09_taux_victoire_rencontre_reponse": DECIDERS
+        + 'taux_victoire_rencontre = gagnee[~decideurs["rencontre"]].mean() * 100',
+        "td02_q09_taux_victoire_non_rencontre_reponse": (
+            'taux_victoire_non_rencontre = gagnee[decideurs["rencontre"]].mean() * 100'
+        ),
+    }
+    graded = grade_td(TD, student=STUDENT, replace=swapped)
+    assert_only_lost(graded, Q["9a"], Q["9b"])
+    assert "taux_victoire_rencontre semble inversé" in graded.output(Q["9a"])
+    one_right = {k: v for k, v in swapped.items() if "non_rencontre" in k}
+    graded = grade_td(TD, student=STUDENT, replace=one_right)  # one value wrong: 1 point of 2
+    assert_only_lost(graded, Q["9b"])
 
 
 # --- A fair teacher's grading: every correct variant scores, each classic mistake loses its points.
@@ -112,14 +118,15 @@ def test_win_rates_swapped():
 
 Q = {
     1: "td02_q01_visites_par_etape",
-    2: "td02_q02_taux_conversion",
+    2: "td02_q02_taux_passage",
     3: "td02_q03_etape_fuyante",
     4: "td02_q04_graphique",
     5: "td02_q05_types_achat",
     6: "td02_q06_soncas",
     7: "td02_q07_taille_centre",
     8: "td02_q08_roles",
-    9: "td02_q09_taux_victoire",
+    "9a": "td02_q09_taux_victoire_rencontre",
+    "9b": "td02_q09_taux_victoire_non_rencontre",
     10: "td02_q10_correlation",
 }
 DECIDERS = (
@@ -137,11 +144,8 @@ OTHER_IDIOMS = {  # other idioms, text typed loosely, builtin names reused, funn
         'list = entonnoir["etape_atteinte"].value_counts(sort=False)\n'
         "visites_par_etape = list[::-1].cumsum()[::-1]"
     ),
-    2: "taux_conversion = visites_par_etape.pct_change().add(1).mul(100).iloc[1:]",
-    3: (
-        "etape_la_plus_fuyante = min(taux_conversion.index, key=lambda e: taux_conversion[e])"
-        ".upper()"
-    ),
+    2: "taux_passage = visites_par_etape.pct_change().add(1).mul(100).iloc[1:]",
+    3: ("etape_la_plus_fuyante = min(taux_passage.index, key=lambda e: taux_passage[e]).upper()"),
     4: (
         "fig, ax_entonnoir = plt.subplots()\n"
         "ax_entonnoir.barh(ETAPES_ENTONNOIR[::-1], visites_par_etape[::-1])\n"
@@ -157,12 +161,12 @@ OTHER_IDIOMS = {  # other idioms, text typed loosely, builtin names reused, funn
         'taille_centre = sum.groupby("id_affaire").size()'
     ),
     8: 'role_1 = "Prescripteur"\nrole_2 = "filtre"\nrole_3 = "utilisateur"\nrole_4 = "decideur"',
-    9: DECIDERS
+    "9a": DECIDERS
     + (
         'max = decideurs.groupby("rencontre")["issue"].apply(lambda s: (s == "gagnée").mean() * 100)\n'
-        "taux_victoire_rencontre = max[True]\n"
-        "taux_victoire_non_rencontre = max[False]"
+        "taux_victoire_rencontre = max[True]"
     ),
+    "9b": "taux_victoire_non_rencontre = max[False]",
     10: DEALS
     + (
         "import numpy as np\n"
@@ -171,21 +175,19 @@ OTHER_IDIOMS = {  # other idioms, text typed loosely, builtin names reused, funn
     ),
 }
 ROUNDED = {  # percentages to one decimal, a correlation to two, a provided table modified
-    2: "taux_conversion = (visites_par_etape / visites_par_etape.shift(1) * 100).dropna().round(1)",
+    2: "taux_passage = (visites_par_etape / visites_par_etape.shift(1) * 100).dropna().round(1)",
     7: (
         'centre_achat["role"] = centre_achat["role"].astype(str)\n'
         'taille_centre = centre_achat.groupby("id_affaire")["id_contact"].nunique()'
     ),
-    9: DECIDERS
-    + (
-        'taux_victoire_rencontre = round(gagnee[decideurs["rencontre"]].mean() * 100, 1)\n'
-        'taux_victoire_non_rencontre = round(gagnee[~decideurs["rencontre"]].mean() * 100, 1)'
-    ),
+    "9a": DECIDERS
+    + 'taux_victoire_rencontre = round(gagnee[decideurs["rencontre"]].mean() * 100, 1)',
+    "9b": 'taux_victoire_non_rencontre = round(gagnee[~decideurs["rencontre"]].mean() * 100, 1)',
     10: DEALS
     + 'correlation_taille_cycle = round(affaires["nb_personnes"].corr(affaires["duree_cycle"]), 2)',
 }
 MISTAKES_A = {
-    3: ("etape_la_plus_fuyante = visites_par_etape.idxmin()", "comparez les taux de conversion"),
+    3: ("etape_la_plus_fuyante = visites_par_etape.idxmin()", "comparez les taux de passage"),
     5: (
         'type_achat_1 = "achat direct"\ntype_achat_2 = "achat indirect"\n'
         'type_achat_3 = "achat d\'investissement"',
@@ -203,7 +205,7 @@ MISTAKES_A = {
 }
 MISTAKES_B = {
     2: (
-        "taux_conversion = (visites_par_etape.shift(1) / visites_par_etape * 100).dropna()",
+        "taux_passage = (visites_par_etape.shift(1) / visites_par_etape * 100).dropna()",
         "divisez chaque étape par l'étape précédente",
     ),
     4: (
@@ -219,10 +221,13 @@ MISTAKES_B = {
         'role_1 = "influenceur"\nrole_2 = "filtre"\nrole_3 = "utilisateur"\nrole_4 = "décideur"',
         "Personne(s) mal classée(s) : role_1",
     ),
-    9: (
-        DECIDERS + 'taux_victoire_rencontre = gagnee[~decideurs["rencontre"]].mean() * 100\n'
+    "9a": (
+        DECIDERS + 'taux_victoire_rencontre = gagnee[~decideurs["rencontre"]].mean() * 100',
+        "taux_victoire_rencontre semble inversé",
+    ),
+    "9b": (
         'taux_victoire_non_rencontre = gagnee[decideurs["rencontre"]].mean() * 100',
-        "Vos deux taux semblent inversés",
+        "taux_victoire_non_rencontre semble inversé",
     ),
 }
 # Inverted rates also point at another leakiest stage: Q3 is a finding on the data, not a rounding
@@ -233,7 +238,7 @@ MORE_VARIANTS = {  # a second correct variant for the questions the rounded case
         'visites_par_etape = pd.Series([(entonnoir["etape_atteinte"] >= e).sum() '
         "for e in ETAPES_ENTONNOIR], index=ETAPES_ENTONNOIR)"
     ),
-    3: "etape_la_plus_fuyante = str(taux_conversion.sort_values().index[0])",
+    3: "etape_la_plus_fuyante = str(taux_passage.sort_values().index[0])",
     4: "fig, ax_entonnoir = plt.subplots()\nvisites_par_etape.plot.bar(ax=ax_entonnoir)\nplt.show()",
     5: (
         "type_achat_1, type_achat_2, type_achat_3 = "

@@ -26,13 +26,15 @@ pytestmark = pytest.mark.xdist_group("td04")
 TD = "td04_cycle_de_vie"
 STUDENT = "etudiant_test"
 OTHER = "lea_durand"
-AUTOGRADED_POINTS = 15
+AUTOGRADED_POINTS = 18
 REF = pd.Timestamp(DATE_REFERENCE)
 
 Q01, Q02, Q03 = "td04_q01_achats", "td04_q02_dates", "td04_q03_statuts"
 Q04, Q05 = "td04_q04_effectifs", "td04_q05_graphique"
-Q06, Q07 = "td04_q06_ca", "td04_q07_compensation"
-Q08, Q09, Q10 = "td04_q08_rfm", "td04_q09_retention", "td04_q10_actions"
+Q06 = "td04_q06_ca"
+Q07A, Q07B, Q07C = "td04_q07_nouveaux", "td04_q07_perdus", "td04_q07_compense"
+Q08, Q08B, Q09 = "td04_q08_rfm", "td04_q08_segment_a_relancer", "td04_q09_fidelisation"
+Q10, Q11, Q12 = "td04_q10_clv", "td04_q11_campagne", "td04_q12_actions"
 
 
 def _statuses(student: str) -> pd.Series:
@@ -94,21 +96,20 @@ def test_answers_copied_from_another_student_fail():
         student=STUDENT,
         replace={
             f"{Q04}_reponse": f"effectifs = pd.Series([{counts}], index=STATUTS)",
-            f"{Q07}_reponse": (
-                f"nouveaux_annee = {theirs['nouveaux']}\nperdus_annee = {theirs['perdus']}\n"
-                "compense = nouveaux_annee >= perdus_annee"
-            ),
+            f"{Q07A}_reponse": f"nouveaux_annee = {theirs['nouveaux']}",
+            f"{Q07B}_reponse": f"perdus_annee = {theirs['perdus']}",
             f"{Q09}_reponse": (
-                f"taux_retention = {theirs['retention']!r}\n"
-                "taux_churn = 100 - taux_retention\n"
+                f"taux_fidelisation = {theirs['retention']!r}\n"
+                "taux_churn = 100 - taux_fidelisation\n"
                 "duree_vie = 100 / taux_churn if taux_churn else float('inf')"
             ),
         },
     )
-    # The chart plots the copied counts, so it goes too.
-    assert_only_lost(graded, Q04, Q05, Q07, Q09)
+    # The chart plots the copied counts, so it goes too; the decisions read from the copied
+    # numbers (compensation, CLV, campaign) are fair readings and keep their points.
+    assert_only_lost(graded, Q04, Q05, Q07A, Q07B, Q09)
     assert "Les effectifs doivent totaliser toutes les personnes." in graded.output(Q04)
-    assert "Le taux de rétention ne correspond pas à vos données" in graded.output(Q09)
+    assert "Le taux de fidélisation ne correspond pas à vos données" in graded.output(Q09)
 
 
 def test_rfm_scores_do_not_depend_on_row_order_or_on_the_hour_of_purchase():
@@ -121,6 +122,7 @@ rfm["recence"] = (date_ref - achats["dernier_achat"]).dt.days
 rfm["R"] = pd.qcut(rfm["recence"].rank(method="first"), 5, labels=[5, 4, 3, 2, 1]).astype(int)
 rfm["F"] = pd.qcut(rfm["frequence"].rank(method="first"), 5, labels=[1, 2, 3, 4, 5]).astype(int)
 rfm["M"] = pd.qcut(rfm["montant"].rank(method="first"), 5, labels=[1, 2, 3, 4, 5]).astype(int)
+rfm["segment"] = rfm["R"].astype(str) + rfm["F"].astype(str) + rfm["M"].astype(str)
 """
     graded = grade_td(TD, student=STUDENT, replace={f"{Q08}_reponse": code})
     assert graded.score == AUTOGRADED_POINTS
@@ -137,10 +139,10 @@ def test_todays_date_instead_of_the_reference_date_loses_every_dated_item(studen
         "limite_perdu = date_ref - pd.DateOffset(months=12)"
     )
     graded = grade_td(TD, student=student, replace={f"{Q02}_reponse": code})
-    # Everything counted from the dates is wrong; only the purchase summary (1 point) and the
-    # choice of actions (1 point) survive, and the chart of statuses goes with them.
-    assert_only_lost(graded, Q02, Q03, Q04, Q05, Q06, Q07, Q08, Q09)
-    assert graded.score == 2
+    # Everything counted from the dates is wrong; the purchase summary, the choice of actions
+    # and the decisions read from the student's own (wrong) numbers survive.
+    assert_only_lost(graded, Q02, Q03, Q04, Q05, Q06, Q07A, Q07B, Q08, Q09)
+    assert graded.score == 6
     assert "date de référence DATE_REFERENCE (30/06/2026)" in graded.output(Q02)
     assert "non la date du jour (pd.Timestamp.today())" in graded.output(Q02)
     assert "la date de référence (DATE_REFERENCE, pas la date du jour)" in graded.output(Q03)
@@ -149,7 +151,18 @@ def test_todays_date_instead_of_the_reference_date_loses_every_dated_item(studen
 # --- A fair teacher's grading: every correct variant scores, each classic mistake loses its points.
 # One nbgrader run grades every case below under two student ids.
 
-Q = dict(enumerate([Q01, Q02, Q03, Q04, Q05, Q06, Q07, Q08, Q09, Q10], start=1))
+Q = {
+    **dict(enumerate([Q01, Q02, Q03, Q04, Q05, Q06], start=1)),
+    "7a": Q07A,
+    "7b": Q07B,
+    "7c": Q07C,
+    8: Q08,
+    "8b": Q08B,
+    9: Q09,
+    10: Q10,
+    11: Q11,
+    12: Q12,
+}
 SOL = solution_code(TD)
 ACHATS = (
     'achats = transactions.groupby("id_client").agg(\n'
@@ -185,12 +198,10 @@ OTHER_IDIOMS = {  # other idioms, achats.reset_index(), descending-rank quintile
         'ca_par_statut = tableau.groupby(statut)["ca"].sum()'
         '.loc[["nouveau", "actif", "dormant", "perdu"]]'
     ),
-    7: (
-        'nouveaux_annee = len(achats[achats["premier_achat"] >= limite_perdu])\n'
-        'perdus_annee = statut.eq("perdu").sum()\n'
-        "compense = bool(nouveaux_annee >= perdus_annee)\n"
-        "sum = nouveaux_annee + perdus_annee"
-    ),
+    "7a": 'nouveaux_annee = len(achats[achats["premier_achat"] >= limite_perdu])',
+    "7b": 'perdus_annee = statut.eq("perdu").sum()',
+    "7c": "compense = bool(nouveaux_annee >= perdus_annee)\nsum = nouveaux_annee + perdus_annee",
+    "8b": 'segment_a_relancer = segments.sort_values("ca").index[-1]',
     8: SOL[f"{Q08}_reponse"]
     .replace(
         'rfm["F"] = pd.qcut(rfm["frequence"].rank(method="first"), 5, labels=[1, 2, 3, 4, 5])',
@@ -205,12 +216,18 @@ OTHER_IDIOMS = {  # other idioms, achats.reset_index(), descending-rank quintile
     9: COHORT
     + (
         'retenus = set(cohorte) & set(transactions.loc[date_achat >= limite_perdu, "id_client"])\n'
-        "taux_retention = len(retenus) / len(cohorte) * 100\n"
-        "taux_churn = 100 - taux_retention\n"
+        "taux_fidelisation = len(retenus) / len(cohorte) * 100\n"
+        "taux_churn = 100 - taux_fidelisation\n"
         "duree_vie = 1 / (taux_churn / 100)\n"
         "max = duree_vie"
     ),
     10: (
+        "MARGE, ACTUALISATION = 40, 0.1\n"
+        "r = 1 - taux_churn / 100\n"
+        "clv = MARGE * r / (1 + ACTUALISATION - r)"
+    ),
+    11: 'reponse_campagne = "Oui" if clv >= 130 else "Non "',
+    12: (
         'actions = {"suspect": "e", "prospect": "F ", "nouveau": "c", "actif": "A", '
         '"dormant": "b", "perdu": "D"}'
     ),
@@ -224,10 +241,11 @@ ROUNDED = {  # money to the euro, rates and years to one decimal, a provided tab
     9: COHORT
     + (
         'acheteurs_annee = transactions.loc[date_achat >= limite_perdu, "id_client"]\n'
-        "taux_retention = round(pd.Series(cohorte).isin(acheteurs_annee).mean() * 100, 1)\n"
-        "taux_churn = round(100 - taux_retention, 1)\n"
+        "taux_fidelisation = round(pd.Series(cohorte).isin(acheteurs_annee).mean() * 100, 1)\n"
+        "taux_churn = round(100 - taux_fidelisation, 1)\n"
         "duree_vie = round(100 / taux_churn, 1)"
     ),
+    10: "clv = round(40 * (taux_fidelisation / 100) / (1.10 - taux_fidelisation / 100))",
 }
 MISTAKES_A = {
     4: ("effectifs = statut.value_counts()", "effectifs doit suivre l'ordre du cycle de vie"),
@@ -239,7 +257,12 @@ MISTAKES_A = {
         ),
         "F = 5 doit aller aux clients qui achètent le plus souvent",
     ),
-    10: (
+    "7c": ("compense = nouveaux_annee < perdus_annee", "comparez vos deux nombres"),
+    11: (
+        'reponse_campagne = "non" if clv > 130 else "oui"',
+        "Comparez-la à ce qu'il coûte à recruter",
+    ),
+    12: (
         'actions = {"suspect": "E", "prospect": "F", "nouveau": "C", "actif": "A", '
         '"dormant": "D", "perdu": "B"}',
         "L'action choisie ne convient pas pour 2 statut(s)",
@@ -251,19 +274,25 @@ MISTAKES_B = {
         '.reindex(["actif", "nouveau", "dormant", "perdu"])',
         "ca_par_statut doit suivre l'ordre nouveau, actif, dormant, perdu",
     ),
-    7: (
-        'nouveaux_annee = int((achats["premier_achat"] >= limite_perdu).sum())\n'
-        'perdus_annee = int((achats["dernier_achat"] < limite_perdu).sum())\n'
-        "compense = nouveaux_annee >= perdus_annee",
+    "7b": (
+        'perdus_annee = int((achats["dernier_achat"] < limite_perdu).sum())',
         "perdus_annee ne correspond pas à vos données",
+    ),
+    "8b": (
+        'segment_a_relancer = segments["nb_clients"].idxmax()',
+        "relisez la colonne ca du tableau des segments",
+    ),
+    10: (
+        "MARGE = 40\nACTUALISATION = 0.10\nclv = MARGE / (1 + ACTUALISATION - taux_fidelisation / 100)",
+        "celle du cours multiplie aussi par r",
     ),
     9: (
         COHORT.replace("(date_achat >= limite_18m) & ", "")
         + 'acheteurs_annee = transactions.loc[date_achat >= limite_perdu, "id_client"]\n'
-        "taux_retention = pd.Series(cohorte).isin(acheteurs_annee).mean() * 100\n"
-        "taux_churn = 100 - taux_retention\n"
+        "taux_fidelisation = pd.Series(cohorte).isin(acheteurs_annee).mean() * 100\n"
+        "taux_churn = 100 - taux_fidelisation\n"
         "duree_vie = 100 / taux_churn",
-        "Le taux de rétention ne correspond pas à vos données",
+        "Le taux de fidélisation ne correspond pas à vos données",
     ),
 }
 MORE_VARIANTS = {  # a second correct variant for the questions the rounded case does not touch
@@ -280,18 +309,18 @@ MORE_VARIANTS = {  # a second correct variant for the questions the rounded case
         "effectifs = pd.Series(pd.Categorical(statut, categories=STATUTS)).value_counts(sort=False)"
     ),
     5: "fig, ax = plt.subplots()\nax.bar(STATUTS, [effectifs[s] for s in STATUTS])\nplt.show()",
-    7: (
-        "nouveaux_annee = (achats.premier_achat >= limite_perdu).sum()\n"
-        'perdus_annee = (statut == "perdu").sum()\n'
-        "compense = nouveaux_annee >= perdus_annee"
-    ),
+    "7a": "nouveaux_annee = (achats.premier_achat >= limite_perdu).sum()",
+    "7b": 'perdus_annee = (statut == "perdu").sum()',
+    "7c": "compense = not (nouveaux_annee < perdus_annee)",
+    "8b": "segment_a_relancer = str(segments.sort_values('ca', ascending=False).index[0])",
+    11: 'reponse_campagne = ["non", "oui"][int(clv > 130)]',
     8: SOL[f"{Q08}_reponse"].replace(
         'rfm["F"] = pd.qcut(rfm["frequence"].rank(method="first"), 5, labels=[1, 2, 3, 4, 5])'
         ".astype(int)",
         'rfm["F"] = pd.qcut(rfm["frequence"].rank(method="first"), q=[0, 0.2, 0.4, 0.6, 0.8, 1], '
         "labels=False) + 1",
     ),
-    10: 'actions = dict(suspect="E", prospect="F", nouveau="C", actif="A", dormant="B", perdu="D")',
+    12: 'actions = dict(suspect="E", prospect="F", nouveau="C", actif="A", dormant="B", perdu="D")',
 }
 # The average basket instead of the revenue: the purchase summary is wrong, and so are the two
 # items built on its `ca` column (revenue by status, the M of RFM); the statuses stay right.

@@ -12,6 +12,7 @@ import io
 import json
 import re
 import shutil
+import statistics
 
 import pytest
 import termclass as tc
@@ -21,7 +22,7 @@ from parcours.cli import main
 pytestmark = pytest.mark.xdist_group("trimestre")
 
 CODE_MAX = 16  # autograded points of td03
-TOTAL = 19  # with the written question (3 points, graded in formgrader)
+TOTAL = 20  # with the written question (4 points, graded in formgrader)
 TEACHER_COMMENT = "Analyse précise, bravo."
 
 
@@ -43,6 +44,81 @@ LATE_POLICY = (
     '\nc.PenaliteRetard.politique = "penalite"\n'
     "c.PenaliteRetard.points_par_jour = 1.0\nc.PenaliteRetard.plafond = 3.0\n"
 )
+
+
+@contextlib.contextmanager
+def _quiet():
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        yield
+
+
+def nbgrader(*args: str, root) -> tuple[int, str]:
+    """nbgrader's own command line, run in the course folder as a teacher would."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = dict(os.environ)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    cmd = [str(Path(sys.executable).parent / "nbgrader"), *args]
+    proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def formgrader_students(root) -> tuple[int, str]:
+    """Start Jupyter Server with formgrader in the course folder; its student list (JSON)."""
+    import os
+    import secrets
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from pathlib import Path
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    token = secrets.token_hex(16)
+    tmp = root.parent / "formgrader"
+    env = dict(os.environ)
+    env.update(
+        HOME=str(tmp),
+        JUPYTER_CONFIG_DIR=str(tmp / "config"),
+        JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
+        PATH=str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", ""),
+    )
+    log = root.parent / "formgrader.log"
+    cmd = [sys.executable, "-m", "jupyter_server", "--no-browser", "--ServerApp.ip=127.0.0.1"]
+    cmd += [f"--ServerApp.port={port}", f"--IdentityProvider.token={token}"]
+    cmd += [f"--ServerApp.root_dir={root}"] + (["--allow-root"] if os.geteuid() == 0 else [])
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    return -1, log.read_text(encoding="utf-8")[-3000:]
+                time.sleep(0.5)
+        try:
+            with urllib.request.urlopen(
+                f"{base}/formgrader/api/students?token={token}", timeout=60
+            ) as r:
+                return r.status, r.read().decode("utf-8")
+        except OSError as exc:
+            return -2, f"{exc}\n" + log.read_text(encoding="utf-8")[-3000:]
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def expected_points(m: tc.Member) -> tuple[float | None, bool]:
@@ -90,11 +166,24 @@ def _term(tmp_path_factory, db):
     root = tc.make_course(tmp)
     with (root / "nbgrader_config.py").open("a", encoding="utf-8") as config:
         config.write(LATE_POLICY)
+    if db:  # as the teacher guide says: nbgrader's own tools read it from the course config
+        with (root / "nbgrader_config.py").open("a", encoding="utf-8") as f:
+            f.write(f"\nc.CourseDirectory.db_url = {db!r}\n")
     members = tc.make_class(34)
     R = ("--racine", str(root)) + (("--db", db) if db else ())
     steps = {}
     tc.write_class_list(members, tmp / "liste.csv")
     steps["import"] = run("etudiants", "importer", str(tmp / "liste.csv"), *R)
+    # The same class again, exported by the ENT: other headers, no id column, one row twice.
+    ent = ["Nom;Prénom;Adresse E-mail;Classe;Groupe"]
+    ent += [f"{m.nom.upper()};{m.prenom};{m.email};BTS MCO 1;{m.groupe}" for m in members]
+    ent.append(ent[3])
+    (tmp / "liste_ent.csv").write_text("\n".join(ent) + "\n", encoding="utf-8")
+    steps["import_ent"] = run("etudiants", "importer", str(tmp / "liste_ent.csv"), *R)
+    # Names only: the ids would be nom.prenom, a second copy of the class.
+    names_only = ["Nom;Prénom"] + [f"{m.nom};{m.prenom}" for m in members]
+    (tmp / "noms.csv").write_text("\n".join(names_only) + "\n", encoding="utf-8")
+    steps["import_names"] = run("etudiants", "importer", str(tmp / "noms.csv"), *R)
     steps["list"] = run("etudiants", *R)
     # A TD whose solution loses a point is refused, naming the failing item.
     broken = root / "solutions" / "td99_casse"
@@ -131,23 +220,40 @@ def _term(tmp_path_factory, db):
         gb.find_comment("td03_q11_analyse", tc.TD, tc.TD, full.id).manual_comment = TEACHER_COMMENT
         gb.db.commit()
     steps["retours"] = run("retours", tc.TD, *R)
+    # nbgrader's own feedback (formgrader's « Generate Feedback » button calls the same API).
+    mistake = next(m for m in members if m.kind == "mistake")
+    page = root / "feedback" / mistake.id / tc.TD / f"{tc.TD}.html"
+    ours = page.read_bytes()
+    page.unlink()
+    steps["nbgrader_feedback"] = nbgrader("generate_feedback", tc.TD, "--force", root=root)
+    steps["nbgrader_feedback_page"] = page.read_bytes() if page.is_file() else b""
+    steps["nbgrader_feedback_files"] = {
+        p.relative_to(root / "feedback").as_posix(): p.read_bytes()
+        for p in (root / "feedback").rglob("*")
+        if p.is_file()
+    }
+    page.unlink(missing_ok=True)
+    with _quiet():
+        api_result = open_course(root, db=db).api().generate_feedback(tc.TD, mistake.id)
+    steps["formgrader_feedback"] = (api_result, page.read_bytes() if page.is_file() else b"")
+    steps["parcours_feedback_page"] = ours
+    page.write_bytes(ours)
     steps["retours_moodle"] = run(
         "retours", tc.TD, "--moodle", "--feuille", str(sheet), "--sortie", str(tmp / "r.zip"), *R
     )
     steps["notes_csv"] = run("notes", tc.TD, "--sortie", str(tmp / "notes.csv"), *R)
     steps["notes_xlsx"] = run("notes", "--format", "xlsx", "--sortie", str(tmp / "notes.xlsx"), *R)
-    steps["notes_moodle"] = run(
-        "notes",
-        tc.TD,
-        "--format",
-        "moodle",
-        "--feuille",
-        str(sheet),
-        "--sortie",
-        str(tmp / "moodle.csv"),
-        *R,
-    )
+    moodle = ("notes", tc.TD, "--format", "moodle", "--feuille", str(sheet))
+    steps["notes_moodle_refused"] = run(*moodle, "--sortie", str(tmp / "refus.csv"), *R)
+    steps["notes_moodle"] = run(*moodle, "--sortie", str(tmp / "moodle.csv"), "--provisoire", *R)
     steps["rapport"] = run("rapport", tc.TD, *R)
+    steps["bilan_csv"] = run("notes", "--trimestre", "--sortie", str(tmp / "bilan.csv"), *R)
+    steps["bilan_xlsx"] = run(
+        "notes", "--trimestre", "--format", "xlsx", "--sortie", str(tmp / "bilan.xlsx"), *R
+    )
+    if db:
+        steps["nbgrader_students"] = nbgrader("db", "student", "list", root=root)
+        steps["formgrader"] = formgrader_students(root)
     yield {
         "root": root,
         "tmp": tmp,
@@ -165,6 +271,23 @@ def test_class_list_imported(term):
     code, out, _ = term["steps"]["list"]
     assert "34 étudiant(s)." in out
     assert "Zoé" in out and "ÉCOLE" in out and "e001@etu.exemple.fr" in out and "G1" in out
+    assert "BTS MCO 1" not in out, "le groupe (G1/G2) doit l'emporter sur la classe"
+
+
+def test_reimporting_another_export_of_the_class_adds_nobody(term):
+    code, out, err = term["steps"]["import_ent"]
+    assert code == 0, err
+    assert "0 ajouté(s)" in out and "34 inchangé(s)" in out
+    # The teacher is told which column gave what.
+    assert "« Adresse E-mail »" in out and "« Groupe »" in out
+    assert "ligne 36" in out and "ligne 4" in out and "doublon exact" in out
+    code, out, err = term["steps"]["import_names"]
+    assert code == 2 and "Traceback" not in err
+    # The two homonyms give one exact duplicate row: one new id per distinct name.
+    distinct = len({m.full for m in term["members"]})
+    assert "--ajouter" in err and f"Import refusé : {distinct} nouveaux identifiants" in err
+    m = term["members"][0]
+    assert f"{m.prenom} {m.nom}" in err
 
 
 def test_publish_refuses_a_wrong_solution_and_releases_the_td(term):
@@ -200,8 +323,8 @@ def test_collect_from_moodle(term):
         line.startswith("non reconnue") and "Kévin Inconnu" in line for line in out.splitlines()
     )
     assert (
-        f"Bilan {tc.TD} : {len(present)} importée, 1 en retard, 1 doublon, 1 non reconnue, 3 absente."
-        in out
+        f"Bilan {tc.TD} : {len(present) - 1} importées, 1 en retard, 1 doublon, 1 non reconnue, "
+        "3 absentes." in out
     )
     # Homonyms are told apart by the worksheet's e-mail addresses.
     for m in (m for m in members if m.kind == "homonym"):
@@ -209,11 +332,15 @@ def test_collect_from_moodle(term):
     # Re-importing the same archive changes nothing and says so.
     code, out, _ = term["steps"]["recollect"]
     assert (
-        code == 0 and f"{len(present)} inchangée" in out and "importée" not in out.split("Bilan")[1]
+        code == 0
+        and f"{len(present)} inchangées" in out
+        and "importée" not in out.split("Bilan")[1]
     )
     # The late flag survives the re-collect.
-    assert "1 en retard" in out
-    assert any(line.startswith("en retard") and PENALISED in line for line in out.splitlines())
+    assert any(
+        line.startswith("inchangée") and PENALISED in line and "après la limite" in line
+        for line in out.splitlines()
+    )
 
 
 def test_deadline_and_extension_are_nbgrader_s(term):
@@ -273,9 +400,12 @@ def test_feedback_pages(term):
     assert "Ce dispositif ne convient pas" in text
     assert "Réponse incorrecte : relisez l&#x27;énoncé" in text
     blank = next(m for m in members if m.kind == "blank")
-    assert "Question non traitée" in pages[blank.id].read_text(encoding="utf-8")
+    blank_page = pages[blank.id].read_text(encoding="utf-8")
+    assert "Non répondu" in blank_page and "Réponse incorrecte" not in blank_page, (
+        "une copie blanche est « non répondu », pas « réponse incorrecte »"
+    )
     graded = pages[term["graded"]].read_text(encoding="utf-8")
-    assert TEACHER_COMMENT in graded and "3 / 3" in graded
+    assert TEACHER_COMMENT in graded and "3 / 4" in graded
     assert all(
         TEACHER_COMMENT not in pages[m.id].read_text(encoding="utf-8")
         for m in present
@@ -284,6 +414,29 @@ def test_feedback_pages(term):
     partial = next(m for m in members if m.kind == "partial")
     assert "Note provisoire" not in pages[partial.id].read_text(encoding="utf-8")
     assert "Note provisoire" in pages[mistake.id].read_text(encoding="utf-8")
+    # The grade itself says it is provisional, not only a note further down.
+    points, _ = expected_points(mistake)
+    assert f"Note provisoire<b>{on20(points)} / 20</b>" in text
+
+
+def test_nbgrader_generate_feedback_gives_the_safe_page(term):
+    """``nbgrader generate_feedback`` and formgrader's button write the same page as retours."""
+    steps = term["steps"]
+    ours = steps["parcours_feedback_page"].decode("utf-8")
+    assert "Les tests de correction ne sont pas montrés" in ours
+    code, log = steps["nbgrader_feedback"]
+    assert code == 0, log
+    api_result, api_page = steps["formgrader_feedback"]
+    assert api_result["success"], api_result
+    for page in (steps["nbgrader_feedback_page"], api_page):
+        text = page.decode("utf-8")
+        assert tc.CANARY not in text and "HIDDEN TESTS" not in text and "_attendu" not in text
+        assert text == ours
+    # Every student's page is the safe one, and no file of the grader's is copied beside it.
+    files = steps["nbgrader_feedback_files"]
+    names = {name.rsplit("/", 1)[-1] for name in files}
+    assert f"{tc.TD}.html" in names and "parcours_resultat.json" not in names, sorted(files)
+    assert not any(tc.CANARY.encode() in data or b"HIDDEN TESTS" in data for data in files.values())
 
 
 def expected_row(term, m: tc.Member) -> tuple[str, str]:
@@ -359,7 +512,7 @@ def test_moodle_feedback_zip_lands_each_page_on_its_own_student(term):
 
 def expected_summary(term, m: tc.Member) -> str:
     """The feedback-comments cell of one student, built from what each kind of copy answered."""
-    maxima = [1, 2, 1, 2, 2, 1, 2, 2, 2, 1, 3]
+    maxima = [1, 2, 1, 2, 2, 1, 2, 2, 2, 1, 4]
     labels = ["taux reponse", "nps global", "csat", "ces", "nps par canal", "graphique"]
     labels += ["ecarts", "pareto", "traitement", "strategie", "analyse"]
     got = list(maxima[:10]) + [0]
@@ -399,7 +552,16 @@ def expected_summary(term, m: tc.Member) -> str:
     return text
 
 
+def test_moodle_export_refuses_provisional_grades(term):
+    code, out, err = term["steps"]["notes_moodle_refused"]
+    pending = [m for m in term["members"] if expected_points(m)[1] and m.id != term["graded"]]
+    assert code == 2 and "--provisoire" in err and f"{len(pending)} note(s) provisoire(s)" in err
+    assert not (term["tmp"] / "refus.csv").exists()
+
+
 def test_moodle_worksheet_filled(term):
+    from parcours.term.tabular import safe_cell
+
     code, out, _ = term["steps"]["notes_moodle"]
     assert code == 0 and "Kévin Inconnu" in out
     assert "Colonne « Feedback comments » remplie" in out
@@ -417,10 +579,15 @@ def test_moodle_worksheet_filled(term):
         r = by_participant[f"Participant {m.participant}"]
         assert r[4] == ("" if note == "ABS" else note), (m, r)
         assert r[2] == m.email and r[5] == "20,00"
-        assert r[9] == ("" if m.kind == "missing" else expected_summary(term, m)), m
-        assert len(r[9]) <= 1200
-        # Every other cell is Moodle's, unchanged.
-        before = next(o for o in original if o[0] == r[0])
+        _, provisional = expected_points(m)
+        summary = "" if m.kind == "missing" else expected_summary(term, m)
+        assert len(summary) <= 1200
+        if provisional and m.id != term["graded"]:
+            assert r[9].startswith("Note provisoire") and r[9].endswith(summary), (m, r)
+        else:
+            assert r[9] == summary, (m, r)
+        # Every other cell is Moodle's, unchanged (but never read as a formula).
+        before = [safe_cell(c) for c in next(o for o in original if o[0] == r[0])]
         assert r[:4] + r[5:9] == before[:4] + before[5:9]
     assert by_participant["Participant 9999"][4] == ""
     assert by_participant["Participant 9999"][9] == ""
@@ -452,6 +619,131 @@ def test_class_report(term):
     section = html.split("<h2>Retards et prolongations</h2>")[1].split("</section>")[0]
     rows = re.findall(r"<tr><td>[^<]*\((\w+)\)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", section)
     assert rows == [(EXTENDED, "22/11/2026 12:00", ""), (PENALISED, "", "retard 1 j : −1 pt")]
+    # Written answers not graded yet: pending, so the mean and histogram are provisional.
+    assert "Moyenne /20 (provisoire)" in html and "Répartition des notes (provisoire)" in html
+
+
+def _student_row(html: str, sid: str) -> str:
+    section = html.split('id="par-etudiant"', 1)[1].split("</section>", 1)[0]
+    row = re.search(rf"<tr[^>]*><td>{sid}</td>.*?</tr>", section, re.S)
+    assert row, sid
+    return row.group(0)
+
+
+def test_report_says_who_needs_help(term):
+    html = (term["root"] / "rapports" / f"rapport_{tc.TD}.html").read_text(encoding="utf-8")
+    members = term["members"]
+    mistake = next(m for m in members if m.kind == "mistake")
+    row = _student_row(html, mistake.id)
+    assert f"{CODE_MAX - 3} / {TOTAL}" in row and "en attente" in row
+    assert "faux : Q1, Q3, Q10<" in row
+    blank = next(m for m in members if m.kind == "blank")
+    row = _student_row(html, blank.id)
+    assert "copie blanche : 11 non répondues" in row and "en attente" not in row
+    partial = next(m for m in members if m.kind == "partial")
+    assert "non répondu : Q6, Q7, Q8, Q9, Q10, Q11<" in _student_row(html, partial.id)
+    late = next(m for m in members if m.kind == "late")
+    assert "en retard" in _student_row(html, late.id)
+    identity = next(m for m in members if m.kind == "identity")
+    assert "données de" in _student_row(html, identity.id)
+    full = next(m for m in members if m.kind == "full" and m.id != term["graded"])
+    assert "faux" not in _student_row(html, full.id)
+    # G1 against G2, from the class list.
+    groups = html.split('id="groupes"', 1)[1].split("</section>", 1)[0]
+    for g in ("G1", "G2"):
+        marks = [
+            expected_points(m)[0] + (3 if m.id == term["graded"] else 0)
+            for m in members
+            if m.groupe == g and m.kind != "missing"
+        ]
+        mean = statistics.fmean(float(on20(p).replace(",", ".")) for p in marks)
+        assert re.search(rf"<td>{g}</td><td class=.num.>{len(marks)}</td>", groups), g
+        assert f"<td class='num'>{mean:.1f} (provisoire)".replace(".", ",") in groups, (g, mean)
+
+
+def test_report_lists_identical_copies_first_with_a_diff(term):
+    html = (term["root"] / "rapports" / f"rapport_{tc.TD}.html").read_text(encoding="utf-8")
+    members = term["members"]
+    identical = html.index('id="copies-identiques"')
+    assert identical < html.index("Copies très proches")
+    section = html[identical:].split("</section>", 1)[0]
+    # The mistake copies share the same code, same wrong answers included.
+    for m in (m for m in members if m.kind == "mistake"):
+        assert f"<td>{m.id}</td>" in section or f">{m.id}<" in section, m
+    # The two copiers: the same code with other variable names.
+    copiers = sorted(m.id for m in members if m.kind == "copy")
+    assert copiers[0] in section and copiers[1] in section
+    # Students who all wrote the expected solution are not copies.
+    full = next(m for m in members if m.kind == "full")
+    assert full.id not in section
+    # A flagged pair side by side, answer cells diffed.
+    diff = html.split('id="comparaison"', 1)[1].split("</section>", 1)[0]
+    assert "autre_nom" in diff and "notes_x" in diff and 'class="diff_chg"' in diff
+
+
+def test_term_view_one_row_per_student(term):
+    code, out, err = term["steps"]["bilan_csv"]
+    assert code == 0, err
+    raw = (term["tmp"] / "bilan.csv").read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(raw), delimiter=";"))
+    assert rows[0] == ["Identifiant", "Nom", "Prénom", "Groupe", tc.TD, "Moyenne /20", "Statut"]
+    by_id = {r[0]: r for r in rows[1:]}
+    assert len(by_id) == 34
+    for m in term["members"]:
+        note, statut = expected_row(term, m)
+        r = by_id[m.id]
+        assert r[4] == note, (m, r)
+        assert r[5] == ("" if note == "ABS" else note), (m, r)
+        assert ("provisoire" in r[6]) == (statut == "provisoire"), (m, r)
+    import openpyxl
+
+    code, _, err = term["steps"]["bilan_xlsx"]
+    assert code == 0, err
+    sheet = openpyxl.load_workbook(term["tmp"] / "bilan.xlsx").active
+    xrows = list(sheet.iter_rows(values_only=True))
+    assert list(xrows[0][:6]) == rows[0][:6] and len(xrows) == 35
+
+
+def test_nbgrader_and_formgrader_open_the_postgresql_gradebook(term):
+    if "nbgrader_students" not in term["steps"]:
+        pytest.skip("carnet SQLite : le cas PostgreSQL est l'autre paramètre")
+    code, out = term["steps"]["nbgrader_students"]
+    assert code == 0 and "psycopg" not in out, out
+    assert all(m.id in out for m in term["members"])
+    status, body = term["steps"]["formgrader"]
+    assert status == 200, body
+    listed = {s["id"] for s in json.loads(body)}
+    assert {m.id for m in term["members"]} <= listed
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("etudiants",),
+        ("etudiants", "importer", "LISTE"),
+        ("publier", tc.TD),
+        ("notes",),
+        ("retours", tc.TD),
+        ("rapport", tc.TD),
+        ("corriger", tc.TD),
+    ],
+)
+def test_unreadable_gradebook_same_french_message_nothing_deleted(term, args, tmp_path):
+    if "--db" in term["R"]:
+        pytest.skip("fichier SQLite abîmé : le cas PostgreSQL est l'autre paramètre")
+    root = tmp_path / "cours"
+    shutil.copytree(term["root"], root)
+    (root / "gradebook.db").write_bytes(b"ceci n'est pas une base SQLite" * 100)
+    before = sorted((p.relative_to(root), p.read_bytes()) for p in root.rglob("*") if p.is_file())
+    args = tuple(str(term["tmp"] / "liste.csv") if a == "LISTE" else a for a in args)
+    code, out, err = run(*args, "--racine", str(root))
+    after = sorted((p.relative_to(root), p.read_bytes()) for p in root.rglob("*") if p.is_file())
+    assert code in (1, 2), (out, err)
+    assert "illisible ou endommagé" in err and "Restaurez la dernière sauvegarde : cp" in err
+    assert "Traceback" not in err and "DatabaseError" not in err and "file is not" not in err
+    assert "Base des notes inaccessible" not in err
+    assert before == after
+    assert (root / "exercises" / tc.TD / f"{tc.TD}.ipynb").is_file()
 
 
 @pytest.mark.parametrize(

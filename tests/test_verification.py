@@ -136,11 +136,19 @@ def test_a_chart_of_the_students_own_rounded_series_is_not_charged_twice():
 
 
 def test_presentation_names_the_student_and_warns_on_demo_data(monkeypatch):
+    from parcours.grading.worker import IDENTITY
+
     monkeypatch.setenv("PARCOURS_ETUDIANT", "dupont.marie")
-    assert presentation() == "Données de l'étudiant·e « dupont.marie »."
+    monkeypatch.setenv("PARCOURS_SECRET", "Tournesol-2026")
+    line = presentation()
+    assert line.startswith("Données chargées pour « dupont.marie » (code de contrôle : ")
+    assert IDENTITY.search(line).group(1) == "dupont.marie" and "Tournesol" not in line
+    monkeypatch.setenv("PARCOURS_SECRET", "Tournesol-2025")
+    assert presentation() != line, "un secret mal recopié doit changer le code de contrôle"
+    monkeypatch.delenv("PARCOURS_SECRET")
     monkeypatch.delenv("PARCOURS_ETUDIANT")
     first, warning = presentation().split("\n")
-    assert first == "Données de l'étudiant·e « demo »."
+    assert first.startswith("Données chargées pour « demo » (code de contrôle : ")
     assert "données de démonstration" in warning and "parcours.toml" in warning
 
 

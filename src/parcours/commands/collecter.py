@@ -50,7 +50,8 @@ def add_parser(subparsers) -> None:
     p.add_argument(
         "--limite",
         metavar="DATE",
-        help="date limite « AAAA-MM-JJ HH:MM » (défaut : celle du TD dans nbgrader)",
+        help="date limite « AAAA-MM-JJ HH:MM » ; une date seule vaut jusqu'à 23:59 ce jour-là "
+        "(défaut : celle du TD dans nbgrader)",
     )
     p.add_argument(
         "--taille-max",
@@ -85,9 +86,15 @@ def run(args) -> int:
 
 
 def parse_deadline(text: str) -> datetime:
-    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%d", "%d/%m/%Y %H:%M", "%d/%m/%Y"):
+    """A deadline; a bare date means the end of that day (23:59:59), not its first minute."""
+    for fmt in ("%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"):
         try:
             return datetime.strptime(text.strip(), fmt)
+        except ValueError:
+            pass
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text.strip(), fmt).replace(hour=23, minute=59, second=59)
         except ValueError:
             pass
     raise ValueError(f"Date limite illisible : « {text} ». Format attendu : 2026-11-20 18:00.")

@@ -14,10 +14,11 @@ HELP = "Corriger les copies d'un TD : en parallèle, chaque copie isolée, notes
 DESCRIPTION = """\
 Corrige les copies submitted/<etudiant>/<TD>/<TD>.ipynb du dossier du cours (dossier courant) :
 un noyau Python par copie, isolé (sans réseau, sans accès aux corrigés ni au carnet de notes),
-plusieurs copies à la fois. Les vérifications tournent hors de la copie, sur les valeurs de
-l'étudiant·e exportées comme données : la copie ne peut pas tromper la note.
+plusieurs copies à la fois. Les vérifications tournent hors de la copie, sur les valeurs
+de l'étudiant ou de l'étudiante exportées comme données : la copie ne peut pas tromper la note.
 
-Le carnet de notes est sauvegardé avant chaque correction. Une copie déjà corrigée et inchangée
+Le carnet de notes est sauvegardé avant chaque correction (les --sauvegardes dernières copies
+sont gardées). Une copie déjà corrigée et inchangée
 n'est pas recorrigée (sauf --force) : après une interruption, relancez simplement la commande.
 Codes de sortie : 0 correction terminée (même si des copies ont échoué), 1 correction
 impossible, 2 arguments invalides.
@@ -44,7 +45,7 @@ def _positive(text: str) -> int:
     except ValueError:
         raise ValueError(f"nombre entier attendu, pas « {text} »") from None
     if value < 1:
-        raise ValueError("au moins 1 travailleur")
+        raise ValueError("au moins 1 attendu")
     return value
 
 
@@ -64,7 +65,7 @@ def add_parser(subparsers) -> None:
         metavar="ID",
         nargs="+",
         action="extend",
-        help="ne corriger que ces étudiant·es (défaut : toutes les copies)",
+        help="ne corriger que les copies de ces identifiants (défaut : toutes les copies)",
     )
     p.add_argument(
         "--travailleurs",
@@ -74,6 +75,13 @@ def add_parser(subparsers) -> None:
         help="copies corrigées en même temps (défaut : nombre de cœurs)",
     )
     p.add_argument("--force", action="store_true", help="recorriger aussi les copies inchangées")
+    p.add_argument(
+        "--sauvegardes",
+        metavar="N",
+        type=workers,
+        default=10,
+        help="sauvegardes du carnet de notes gardées, les plus récentes (défaut : 10)",
+    )
     p.add_argument(
         "--db",
         metavar="URL",
@@ -101,6 +109,7 @@ class Progress:
         self.stream = stream
         self.tty = stream.isatty()
         self.start = time.monotonic()
+        self.open = False  # a bar is on the line
 
     def __call__(self, done: int, failed: int, total: int, result) -> None:
         elapsed = time.monotonic() - self.start
@@ -112,6 +121,7 @@ class Progress:
             self.stream.write(
                 f"\r[{bar}] {done}/{total} corrigées, {failed} en échec, reste ~{left:.0f} s   "
             )
+            self.open = done < total
             if done == total:
                 self.stream.write("\n")
         else:
@@ -123,24 +133,26 @@ class Progress:
             )
         self.stream.flush()
 
+    def close(self) -> None:
+        """End an unfinished bar's line, so a message does not land on it."""
+        if self.tty and self.open:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.open = False
 
-def summary(batch) -> str:
+
+def summary(batch, *, announced: bool = False, manual_points: float = 0) -> str:
+    from parcours.grading.batch import header_lines
+
     lines = [f"Correction de {batch.td} : {len(batch.results)} copie(s)."]
-    if not batch.isolation:
+    if not announced:
+        lines += header_lines(batch)
+    if manual_points:
         lines.append(
-            "ATTENTION : correction SANS ISOLATION (--sans-isolation) : le code des étudiants a "
-            "tourné avec vos droits."
+            f"Note automatique seulement : les réponses rédigées ({manual_points:g} point(s)) "
+            "se notent dans formgrader."
         )
-    if batch.backup:
-        lines.append(f"Carnet de notes sauvegardé dans {batch.backup}.")
-    if batch.registered:
-        lines.append(f"{batch.td} a été enregistré dans le carnet de notes depuis solutions/.")
-    if batch.added_students:
-        lines.append(
-            f"Étudiant·es ajouté·es au carnet de notes ({len(batch.added_students)}) : "
-            + ", ".join(batch.added_students)
-        )
-    rows = [("Étudiant·e", "Note", "Problème")]
+    rows = [("Identifiant", "Note", "Problème")]
     for student in sorted(batch.results):
         r = batch.results[student]
         problem = ""
@@ -170,7 +182,7 @@ def summary(batch) -> str:
 
 
 def run(args) -> int:
-    from parcours.grading.batch import BatchError, grade_batch
+    from parcours.grading.batch import BatchError, Interrupted, grade_batch
 
     root = args.racine.resolve()
     if not (root / "solutions").is_dir():
@@ -193,6 +205,24 @@ def run(args) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.etudiant:
+        unknown = [s for s in args.etudiant if not (root / "submitted" / s / args.td).is_dir()]
+        if unknown:
+            print(
+                f"parcours corriger : erreur : aucune copie de {args.td} pour "
+                + ", ".join(f"« {s} »" for s in unknown)
+                + f" (pas de dossier submitted/<etudiant>/{args.td}/). Vérifiez l'identifiant "
+                "ou collectez d'abord les copies.",
+                file=sys.stderr,
+            )
+            return 2
+    progress = Progress()
+
+    def announce(line: str) -> None:
+        progress.close()
+        print(line, file=sys.stderr, flush=True)
+
+    print(f"Préparation de la correction de {args.td}…", file=sys.stderr, flush=True)
     try:
         batch = grade_batch(
             args.td,
@@ -202,10 +232,38 @@ def run(args) -> int:
             isolation=not args.sans_isolation,
             db_url=args.db,
             force=args.force,
-            progress=Progress(),
+            progress=progress,
+            backups_kept=args.sauvegardes,
+            announce=announce,
         )
+    except Interrupted as exc:
+        progress.close()
+        print(
+            f"parcours corriger : interrompu — {exc.saved} copie(s) corrigée(s) et enregistrée(s) "
+            f"sur {exc.total} ; relancez la même commande pour reprendre (les copies déjà "
+            "corrigées ne sont pas recorrigées).",
+            file=sys.stderr,
+        )
+        return 130
     except BatchError as exc:
+        progress.close()
         print(f"parcours corriger : {exc}", file=sys.stderr)
         return 1
-    print(summary(batch))
+    print(summary(batch, announced=True, manual_points=_manual_points(root, args.td)))
     return 0
+
+
+def _manual_points(root: Path, td: str) -> float:
+    """Points of the written answers (graded by hand in formgrader), from the TD's source."""
+    import json
+
+    try:
+        nb = json.loads((root / "solutions" / td / f"{td}.ipynb").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return 0
+    return sum(
+        float(c["metadata"]["nbgrader"].get("points") or 0)
+        for c in nb.get("cells", [])
+        if c.get("cell_type") == "markdown"
+        and c.get("metadata", {}).get("nbgrader", {}).get("grade")
+    )

@@ -8,14 +8,19 @@ from parcours.term.course import add_course_arguments
 
 HELP = "Importer la liste de la classe (CSV ou Excel) ou l'afficher."
 DESCRIPTION = """\
-Sans sous-commande : affiche les étudiants du cours (identifiant, nom, prénom, e-mail, groupe).
+Sans sous-commande : affiche les étudiants du cours (identifiant, nom, prénom, e-mail, groupe)
+et le code de contrôle du secret du cours (jamais le secret) : la cellule de préparation de
+chaque TD affiche ce même code ; un étudiant qui en lit un autre a mal recopié le secret.
 
 « importer » lit une liste exportée de Pronote, de l'ENT ou de la page « Participants » de
 Moodle : CSV séparé par « ; » ou « , », en UTF-8 ou Windows-1252, ou classeur Excel .xlsx.
-Les en-têtes reconnus : Identifiant (ou Login, Nom d'utilisateur…), Nom, Prénom (ou une
-colonne Élève « NOM Prénom »), Adresse de courriel (ou E-mail), Groupe (ou Classe).
-Sans identifiant, il est tiré de l'e-mail (partie avant @), sinon de nom.prenom.
-Réimporter met à jour sans doublon. Une ligne invalide arrête tout : aucune n'est importée.
+Les en-têtes reconnus, en français ou en anglais : Identifiant (ou Login, Nom d'utilisateur,
+Numéro d'identification, Username…), Nom, Prénom (ou une colonne Élève « NOM Prénom »),
+Adresse de courriel (ou Adresse E-mail, Courriel, Email address…), Groupe (préféré à Classe).
+La commande dit quelle colonne a servi à quoi. Sans identifiant, il est tiré de l'e-mail
+(partie avant @), sinon de nom.prenom. Réimporter met à jour sans doublon ; une ligne répétée
+à l'identique est ignorée avec un avertissement. Une ligne invalide arrête tout : aucune
+n'est importée.
 
 Les étudiants sont enregistrés dans la base des notes de nbgrader (visible dans formgrader) ;
 les groupes dans groupes.json, à la racine du cours.
@@ -29,7 +34,9 @@ IMPORT_HELP = "Importer ou mettre à jour la liste de la classe."
 IMPORT_DESCRIPTION = """\
 Lit LISTE (.csv ou .xlsx), vérifie chaque ligne, puis ajoute ou met à jour les étudiants.
 Si une ligne est invalide, toutes les erreurs sont listées avec leur numéro de ligne et rien
-n'est importé.
+n'est importé. Si plus de 3 nouveaux identifiants portent le nom d'étudiants déjà inscrits
+(la même classe sous d'autres identifiants), l'import est refusé et ces noms sont listés :
+--ajouter l'accepte quand même.
 
 Exemple :
   parcours etudiants importer liste.csv
@@ -54,6 +61,11 @@ def add_parser(subparsers) -> None:
     sub = p.add_subparsers(title="sous-commandes", metavar="SOUS-COMMANDE")
     imp = sub.add_parser("importer", help=IMPORT_HELP, description=IMPORT_DESCRIPTION)
     imp.add_argument("liste", metavar="LISTE", type=Path, help="fichier .csv ou .xlsx")
+    imp.add_argument(
+        "--ajouter",
+        action="store_true",
+        help="ajouter aussi les nouveaux identifiants dont le nom est déjà dans la classe",
+    )
     add_course_arguments(imp)
     imp.set_defaults(run=run_import)
     ext = sub.add_parser("prolonger", help=EXTEND_HELP, description=EXTEND_DESCRIPTION)
@@ -93,7 +105,12 @@ def extend(student: str, td: str, *, until: str, root: Path = Path("."), db: str
 
 
 def run_import(args) -> int:
-    added, updated, same = import_students(args.liste, root=args.racine, db=args.db)
+    notices: list[str] = []
+    added, updated, same = import_students(
+        args.liste, root=args.racine, db=args.db, add_homonyms=args.ajouter, notices=notices
+    )
+    for line in notices:
+        print(line)
     print(
         f"Liste importée : {added} ajouté(s), {updated} mis à jour, {same} inchangé(s) "
         f"({added + updated + same} étudiants dans le fichier)."
@@ -122,16 +139,39 @@ def run_list(args) -> int:
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
     print(f"{len(students)} étudiant(s).")
+    print(secret_check_line(args.racine))
     return 0
 
 
-def import_students(liste: Path, *, root: Path = Path("."), db: str | None = None):
-    """Check then store every student of ``liste``; return (added, updated, unchanged)."""
-    from parcours.term.classlist import parse_class_list, store_students
+def secret_check_line(root: Path) -> str:
+    """The line that gives the students the check code of the course secret (never the secret)."""
+    from parcours.data.identity import DEMO_SECRET, course_secret, secret_check_code
+
+    secret = course_secret(root)
+    demo = " (secret de démonstration : aucun secret n'est réglé)" if secret == DEMO_SECRET else ""
+    return (
+        "Dans la cellule de préparation des TD, les étudiants doivent lire le code de contrôle : "
+        f"{secret_check_code(secret)}{demo}."
+    )
+
+
+def import_students(
+    liste: Path,
+    *,
+    root: Path = Path("."),
+    db: str | None = None,
+    add_homonyms: bool = False,
+    notices: list[str] | None = None,
+):
+    """Check then store every student of ``liste``; return (added, updated, unchanged).
+    ``notices`` receives which column gave what and the exact duplicate rows skipped."""
+    from parcours.term.classlist import read_class_list, store_students
     from parcours.term.course import open_course
 
-    students = parse_class_list(liste)
-    return store_students(open_course(root, db=db), students)
+    students, found = read_class_list(liste)
+    if notices is not None:
+        notices.extend(found)
+    return store_students(open_course(root, db=db), students, add_homonyms=add_homonyms)
 
 
 def list_students(*, root: Path = Path("."), db: str | None = None):

@@ -16,15 +16,21 @@ et leur note est marquée « provisoire ».
 
 --format moodle remplit la colonne « Note » de la feuille d'évaluation Moodle donnée par
 --feuille, prête pour « Importer la feuille d'évaluation » (un seul TD ; la note est ramenée
-à la « Note maximale » de la feuille). Si la feuille a une colonne « Feedback par
-commentaires » (« Feedback comments »), elle reçoit un court résumé par étudiant : note,
-points par question, questions à relire, commentaire saisi dans formgrader. Les autres
-colonnes sont recopiées telles quelles.
+à la « Note maximale » de la feuille). Elle refuse les notes provisoires, sauf avec
+--provisoire : elles sont alors marquées « Note provisoire » dans la colonne des commentaires.
+Si la feuille a une colonne « Feedback par commentaires » (« Feedback comments »), elle reçoit
+un court résumé par étudiant : note, points par question, questions à relire, commentaire saisi
+dans formgrader. Les autres colonnes sont recopiées telles quelles.
 
 Exemples :
   parcours notes
   parcours notes td03_satisfaction --format xlsx --sortie notes_td03.xlsx
   parcours notes td03_satisfaction --format moodle --feuille feuille.csv --sortie a_importer.csv
+  parcours notes --trimestre --format xlsx
+
+--trimestre écrit le bilan du trimestre : une ligne par étudiant, la note de chaque TD
+(« ABS » sans copie) et la moyenne des TD rendus ; « provisoire » tant que des réponses
+rédigées attendent leur note.
 """
 
 
@@ -39,17 +45,40 @@ def add_parser(subparsers) -> None:
     p.add_argument(
         "--feuille", metavar="FEUILLE", type=Path, help="feuille d'évaluation Moodle (.csv)"
     )
+    p.add_argument(
+        "--trimestre",
+        action="store_true",
+        help="bilan du trimestre : une ligne par étudiant, une colonne par TD et la moyenne "
+        "(csv ou xlsx)",
+    )
+    p.add_argument(
+        "--provisoire",
+        action="store_true",
+        help="--format moodle : exporter aussi les notes provisoires (réponses rédigées pas "
+        "encore notées), marquées « Note provisoire » dans la colonne des commentaires",
+    )
     add_course_arguments(p)
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
+    if args.trimestre:
+        out = export_term(
+            file_format=args.format,
+            scale=args.sur,
+            output=args.sortie,
+            root=args.racine,
+            db=args.db,
+        )
+        print(out["message"])
+        return 0
     out = export_grades(
         tds=args.td,
         file_format=args.format,
         scale=args.sur,
         output=args.sortie,
         worksheet=args.feuille,
+        provisional=args.provisoire,
         root=args.racine,
         db=args.db,
     )
@@ -64,6 +93,7 @@ def export_grades(
     scale: float = 20.0,
     output: Path | None = None,
     worksheet: Path | None = None,
+    provisional: bool = False,
     root: Path = Path("."),
     db: str | None = None,
 ) -> dict:
@@ -97,6 +127,15 @@ def export_grades(
     elif file_format == "xlsx":
         write_xlsx(rows, target, scale=scale)
     else:
+        waiting = [r for r in rows if r.statut == "provisoire"]
+        if waiting and not provisional:
+            raise ValueError(
+                f"{len(waiting)} note(s) provisoire(s) : des réponses rédigées ne sont pas encore "
+                "notées dans formgrader ("
+                + ", ".join(r.student for r in waiting)
+                + "). Rien n'a été écrit. Notez-les d'abord, ou ajoutez --provisoire pour les "
+                "exporter marquées « Note provisoire » dans la colonne des commentaires."
+            )
         filled, unmatched = fill_moodle_worksheet(
             course, rows, worksheet, target, td=tds[0], scale=scale
         )
@@ -158,3 +197,32 @@ def moodle_import_advice(worksheet: Path) -> list[str]:
         f"« {encoding} » et le séparateur « {separator} » ; vérifiez l'aperçu avant de confirmer."
     )
     return lines
+
+
+def export_term(
+    *,
+    file_format: str = "csv",
+    scale: float = 20.0,
+    output: Path | None = None,
+    root: Path = Path("."),
+    db: str | None = None,
+) -> dict:
+    """The term view (one row per student, every TD, the average) as CSV or Excel."""
+    from parcours.term.course import open_course
+    from parcours.term.term_view import term_table, write_term_csv, write_term_xlsx
+
+    if file_format not in ("csv", "xlsx"):
+        raise ValueError("--trimestre s'écrit en csv ou en xlsx (pas en feuille Moodle).")
+    if not (0 < scale <= 1000):
+        raise ValueError(f"--sur doit être un nombre positif (reçu : {scale:g}).")
+    course = open_course(root, db=db)
+    header, table = term_table(course, scale=scale)
+    target = Path(output) if output else course.root / f"bilan_trimestre.{file_format}"
+    (write_term_csv if file_format == "csv" else write_term_xlsx)(header, table, target)
+    pending = sum("provisoire" in (row[-1] or "") for row in table)
+    message = (
+        f"Bilan du trimestre écrit dans {target} ({len(table)} étudiant(s), {len(header) - 6} TD)."
+    )
+    if pending:
+        message += f" Moyennes provisoires : {pending} (réponses rédigées à noter dans formgrader)."
+    return {"path": target, "rows": table, "message": message}

@@ -65,8 +65,14 @@ def publish(
     check_td_name(td)
     due = parse_deadline(deadline) if deadline else None
     course = open_course(root, db=db)
+    course.check_gradebook()  # before anything is checked, written or deleted
     solutions = course.root / course.setting("source_directory", "source")
     release = course.root / course.setting("release_directory", "release")
+    if not solutions.is_dir():
+        raise ValueError(
+            f"{course.root} n'est pas un dossier de cours (pas de dossier {solutions.name}/) : "
+            "lancez la commande depuis le dossier du cours ou donnez --racine."
+        )
     if td not in list_tds(solutions):
         known = list_tds(solutions)
         raise ValueError(
@@ -76,10 +82,7 @@ def publish(
     release_all(tds=[td], solutions=solutions, output=release, check=True)
     lines = [f"{td} : la solution obtient tous les points ; sujet écrit dans {release / td}."]
     api = course.api()
-    with _env():
-        result = api.generate_assignment(td, force=True, create=True)
-    if not result.get("success"):
-        raise ValueError(f"nbgrader n'a pas pu enregistrer {td} : {_tail(result)}")
+    _generate_beside(api, td, release)
     lines.append(f"{td} : enregistré dans la base des notes (questions et barème).")
     if due is not None:
         from parcours.term.deadlines import set_deadline
@@ -93,6 +96,37 @@ def publish(
             raise ValueError(f"Dépôt dans l'échange nbgrader impossible : {_tail(result)}")
         lines.append(f"{td} : déposé dans l'échange nbgrader, les étudiants peuvent le récupérer.")
     return lines
+
+
+def _generate_beside(api, td: str, release: Path) -> None:
+    """nbgrader's generate_assignment (it deletes the release folder first) into a folder beside
+    ``release/<td>``, then swapped in: ``release/<td>`` stays whole until the new one is."""
+    import shutil
+    import tempfile
+
+    from parcours.grading.config import _env
+
+    release.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{td}-", dir=release))
+    course_root = Path(api.coursedir.root).resolve()
+    api.coursedir.release_directory = staging.relative_to(course_root).as_posix()
+    try:
+        with _env():
+            result = api.generate_assignment(td, force=True, create=True)
+        if not result.get("success") or not (staging / td).is_dir():
+            raise ValueError(f"nbgrader n'a pas pu enregistrer {td} : {_tail(result)}")
+        target, old = release / td, staging / "ancien"
+        if target.exists():
+            target.rename(old)
+        try:
+            (staging / td).rename(target)
+        except OSError:
+            if old.exists():
+                old.rename(target)
+            raise
+    finally:
+        api.coursedir.release_directory = release.relative_to(course_root).as_posix()
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _tail(result) -> str:

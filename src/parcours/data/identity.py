@@ -57,9 +57,9 @@ def current_student() -> str:
     return DEMO_STUDENT
 
 
-def _config_path() -> Path | None:
-    """The nearest ``parcours.toml``: the current folder, then its parents."""
-    here = Path.cwd().resolve()
+def _config_path(start: Path | None = None) -> Path | None:
+    """The nearest ``parcours.toml``: the current folder (or ``start``), then its parents."""
+    here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         candidate = folder / CONFIG_FILE
         if candidate.is_file():
@@ -67,8 +67,8 @@ def _config_path() -> Path | None:
     return None
 
 
-def _config() -> dict:
-    path = _config_path()
+def _config(start: Path | None = None) -> dict:
+    path = _config_path(start)
     if path is None:
         return {}
     import tomllib
@@ -82,10 +82,23 @@ def _config() -> dict:
         ) from None
 
 
-def course_secret() -> str:
+def course_secret(start: Path | None = None) -> str:
     """The course secret that, with the student id, fixes every variant."""
     value = os.environ.get(SECRET_ENV, "").strip()
     if value:
         return value
-    secret = str(_config().get("secret", "")).strip()
+    secret = str(_config(start).get("secret", "")).strip()
     return secret or DEMO_SECRET
+
+
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, no 1/I
+
+
+def secret_check_code(secret: str) -> str:
+    """Four characters derived from the secret (a keyed hash): they tell a mistyped secret
+    apart and cannot give the secret back."""
+    import hashlib
+    import hmac
+
+    digest = hmac.new(secret.encode(), b"parcours: code de controle", hashlib.sha256).digest()
+    return "".join(_CODE_ALPHABET[b % len(_CODE_ALPHABET)] for b in digest[:4])

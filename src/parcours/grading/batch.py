@@ -31,6 +31,15 @@ class BatchError(RuntimeError):
     """The batch could not run (French message); nothing was graded."""
 
 
+class Interrupted(BatchError):
+    """Ctrl-C: the workers were stopped; ``saved`` copies were graded and saved before it."""
+
+    def __init__(self, saved: int, total: int) -> None:
+        super().__init__(f"interrompu après {saved} copie(s) sur {total}")
+        self.saved = saved
+        self.total = total
+
+
 @dataclass
 class QuestionResult:
     points: float
@@ -131,7 +140,7 @@ def _discover(root: Path, td: str, students: Sequence[str] | None, result: Batch
             result.problems.append(
                 f"Dossier « {student} » ignoré : ce n'est pas un identifiant étudiant valide "
                 "(lettres sans accent, chiffres, . _ @ + -, sans espace). Renommez-le avec "
-                "l'identifiant de l'étudiant·e."
+                "l'identifiant de l'étudiant ou de l'étudiante."
             )
             continue
         tdir = folder / td
@@ -304,10 +313,13 @@ def grade_batch(
     force: bool = False,
     limits=None,
     progress: Callable[[int, int, int, StudentResult], None] | None = None,
+    backups_kept: int | None = None,
+    announce: Callable[[str], None] | None = None,
 ) -> BatchResult:
     """Grade every submission of ``td`` under ``root/submitted`` (or only ``students``).
 
-    ``progress(done, failed, total, result)`` is called after each submission. Raises
+    ``progress(done, failed, total, result)`` is called after each submission; ``announce(line)``
+    with each French line to show before the first one (backup, registration, what is to grade). Raises
     :class:`BatchError` (French message) when the batch cannot run; a failing submission never
     stops the batch.
     """
@@ -344,14 +356,14 @@ def grade_batch(
         from nbgrader.coursedir import CourseDirectory
 
         db_url = CourseDirectory(config=config).db_url
-        if db_url.startswith("postgresql://"):  # the driver we ship
-            db_url = "postgresql+psycopg2://" + db_url[len("postgresql://") :]
         try:
             check_readable(db_url)
         except GradebookError as exc:
             raise BatchError(str(exc)) from None
         try:
-            result.backup = backup(db_url, folder=root)
+            from parcours.grading.gradebook_io import DEFAULT_KEPT
+
+            result.backup = backup(db_url, folder=root, keep=backups_kept or DEFAULT_KEPT)
         except GradebookError as exc:
             raise BatchError(str(exc)) from None
         except Exception as exc:  # noqa: BLE001
@@ -400,11 +412,40 @@ def grade_batch(
             tasks.append(task)
         total = len(tasks)
         result.graded = total
+        if announce:
+            for line in header_lines(result):
+                announce(line)
+            kept = len(result.results)
+            announce(
+                f"{total} copie(s) à corriger"
+                + (f", {kept} inchangée(s) reprise(s)" if kept else "")
+                + (f", {min(workers, total)} à la fois." if total else ".")
+            )
         if tasks:
             settings = Settings(isolated=isolation, limits=limits, secret=course_secret_in(root))
             _run(tasks, settings, workers, root, td, db_url, config, source_hash, result, progress)
     result.duration_s = round(time.perf_counter() - started, 2)
     return result
+
+
+def header_lines(result: BatchResult) -> list[str]:
+    """What the batch did before grading, in French (shown before the progress bar)."""
+    lines = []
+    if not result.isolation:
+        lines.append(
+            "ATTENTION : correction SANS ISOLATION (--sans-isolation) : le code des étudiants a "
+            "tourné avec vos droits."
+        )
+    if result.backup:
+        lines.append(f"Carnet de notes sauvegardé dans {result.backup}.")
+    if result.registered:
+        lines.append(f"{result.td} a été enregistré dans le carnet de notes depuis solutions/.")
+    if result.added_students:
+        lines.append(
+            f"Étudiant·es ajouté·es au carnet de notes ({len(result.added_students)}) : "
+            + ", ".join(result.added_students)
+        )
+    return lines
 
 
 def course_secret_in(root: Path) -> str:
@@ -431,6 +472,14 @@ def _graded_in_gradebook(db_url: str, td: str, student: str) -> bool:
 
 def _run(tasks, settings, workers, root, td, db_url, config, source_hash, result, progress):
     import queue as queue_mod
+    import signal
+    import threading
+
+    # Ctrl-C: finish saving the copy in hand, then stop the workers (they ignore SIGINT).
+    stop = threading.Event()
+    previous_handler = None
+    if threading.current_thread() is threading.main_thread():
+        previous_handler = signal.signal(signal.SIGINT, lambda *_: stop.set())
 
     from parcours.grading.worker import worker_main
 
@@ -453,9 +502,13 @@ def _run(tasks, settings, workers, root, td, db_url, config, source_hash, result
     checks = []
     try:
         while done < len(tasks):
+            if stop.is_set():
+                break
             try:
-                raw = json.loads(result_q.get(timeout=5))
+                raw = json.loads(result_q.get(timeout=0.5))
             except queue_mod.Empty:
+                if stop.is_set():
+                    break
                 if not any(p.is_alive() for p in procs):
                     lost = [s for s in by_student if s not in result.results]
                     for student in lost:
@@ -493,10 +546,19 @@ def _run(tasks, settings, workers, root, td, db_url, config, source_hash, result
             if progress:
                 progress(done, failed, len(tasks), res)
     finally:
+        if previous_handler is not None:
+            signal.signal(signal.SIGINT, previous_handler)
+        if stop.is_set():
+            for p in procs:  # their sandboxes die with them (bwrap --die-with-parent)
+                p.kill()
         for p in procs:
             p.join(timeout=10)
             if p.is_alive():
                 p.kill()
+                p.join(timeout=5)
+    if stop.is_set():
+        result.graded = done
+        raise Interrupted(done, len(tasks))
     result.stats = {
         "rss_max_mo": max(rss) if rss else 0.0,
         "rss_noyau_mo": max(kernel_rss, default=0.0),

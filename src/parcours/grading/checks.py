@@ -102,7 +102,7 @@ def run_check(source: str, values: dict, *, student: str | None, grade_id: str =
     try:
         code = compile(_ipython_free(source), f"<vérification {grade_id}>", "exec")
     except SyntaxError:
-        return "La vérification de cette question est illisible : signalez-le à l'enseignant·e."
+        return "La vérification de cette question est illisible : signalez-le à votre enseignant ou à votre enseignante."
     with as_student(student), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:

@@ -8,6 +8,7 @@ message that says how to restore a backup — it is never replaced by an empty o
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -28,7 +29,7 @@ def _backups(path: Path) -> list[Path]:
     return sorted(path.parent.glob(path.name + ".sauvegarde-*"))
 
 
-def check_readable(db_url: str) -> None:
+def check_readable(db_url: str, *, retry: str = "relancez la correction") -> None:
     """Raise :class:`GradebookError` when an existing gradebook cannot be read."""
     path = sqlite_path(db_url)
     if path is not None:
@@ -43,7 +44,7 @@ def check_readable(db_url: str) -> None:
                 con.close()
             if not row or row[0] != "ok":
                 raise sqlite3.DatabaseError(str(row))
-        except sqlite3.Error as exc:
+        except sqlite3.Error:
             backups = _backups(path)
             how = (
                 f"Restaurez la dernière sauvegarde : cp '{backups[-1]}' '{path}'"
@@ -51,8 +52,9 @@ def check_readable(db_url: str) -> None:
                 else "Aucune sauvegarde n'a été trouvée à côté ; restaurez-le depuis vos copies."
             )
             raise GradebookError(
-                f"Le carnet de notes {path} est illisible ou endommagé ({exc}). Rien n'a été "
-                f"modifié. {how}, puis relancez la correction."
+                f"Le carnet de notes {path} est illisible ou endommagé (ce n'est plus une base "
+                f"SQLite valide). Rien n'a été "
+                f"modifié. {how}, puis {retry}."
             ) from None
         return
     try:
@@ -65,7 +67,7 @@ def check_readable(db_url: str) -> None:
     except Exception as exc:  # noqa: BLE001 - any driver error is the same French answer
         raise GradebookError(
             f"Impossible d'ouvrir le carnet de notes {redact(db_url)} ({type(exc).__name__}). "
-            "Vérifiez l'adresse, que le serveur tourne et que le pilote psycopg2 est installé."
+            "Vérifiez l'adresse, que le serveur tourne et que le pilote psycopg est installé."
         ) from None
 
 
@@ -75,10 +77,25 @@ def redact(db_url: str) -> str:
     return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", db_url)
 
 
+DEFAULT_KEPT = 10
+
+
+def _prune(newest: Path, pattern: str, keep: int) -> None:
+    """Remove all but the ``keep`` most recent backups like ``newest`` (their names sort by date)."""
+    for old in sorted(newest.parent.glob(pattern))[:-keep]:
+        if old != newest:
+            old.unlink(missing_ok=True)
+
+
 def backup(
-    db_url: str, *, folder: Path | None = None, now: dt.datetime | None = None
+    db_url: str,
+    *,
+    folder: Path | None = None,
+    now: dt.datetime | None = None,
+    keep: int = DEFAULT_KEPT,
 ) -> Path | None:
-    """A dated copy of the gradebook before a run (SQLite: file copy; PostgreSQL: pg_dump)."""
+    """A dated copy of the gradebook before a run (SQLite: file copy; PostgreSQL: pg_dump);
+    only the ``keep`` most recent copies are kept."""
     stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S-%f")
     path = sqlite_path(db_url)
     if path is not None:
@@ -92,6 +109,7 @@ def backup(
         finally:
             src.close()
             dst.close()
+        _prune(target, f"{path.name}.sauvegarde-*", keep)
         return target
     pg_dump = shutil.which("pg_dump") or next(
         iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_dump"))), None
@@ -99,11 +117,12 @@ def backup(
     if not pg_dump:
         return None
     target = (folder or Path.cwd()) / f"gradebook-postgresql.sauvegarde-{stamp}.sql"
-    url = db_url.replace("postgresql+psycopg2://", "postgresql://")
+    url = re.sub(r"^postgresql\+\w+://", "postgresql://", db_url)
     proc = subprocess.run([str(pg_dump), "--dbname", url, "-f", str(target)], capture_output=True)
     if proc.returncode != 0:
         raise GradebookError(
             "Sauvegarde du carnet de notes PostgreSQL impossible (pg_dump a échoué) : "
             "la correction n'a pas été lancée."
         )
+    _prune(target, "gradebook-postgresql.sauvegarde-*.sql", keep)
     return target

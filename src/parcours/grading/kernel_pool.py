@@ -34,8 +34,10 @@ from parcours.grading.sandbox import (
     _cgroup_dirs,
     bwrap_args,
     kill_sandbox,
+    launcher_env,
     limits_prefix,
 )
+from parcours.grading.zygote import empty_folder
 
 PREFIX = "parcours-z-"
 OWNER_FILE = "travailleur.pid"
@@ -87,7 +89,9 @@ class ZygoteSandbox:
         self.cgroups = _cgroup_dirs(f"parcours-{uuid.uuid4().hex[:12]}", self.limits)
         cmd = (
             limits_prefix(self.limits, self.cgroups)
-            + bwrap_args(self.limits, ipc=self.ipc, workdir=str(self.work), env=None)
+            # the zygote is the sandbox's pid 1: not dumpable, no bwrap process whose /proc a
+            # kernel could read, and a kernel cannot kill it from inside
+            + bwrap_args(self.limits, ipc=self.ipc, workdir=str(self.work), env=None, as_pid_1=True)
             + [sys.executable, "-m", "parcours.grading.zygote"]
         )
         self.proc = subprocess.Popen(
@@ -96,6 +100,7 @@ class ZygoteSandbox:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             cwd=self.base,
+            env=launcher_env(),
             start_new_session=True,
         )
         self._lock = threading.Lock()
@@ -167,11 +172,9 @@ class ZygoteSandbox:
         if not clean:
             self.kill()
         for folder in (self.work, self.ipc):
-            for child in folder.iterdir():
-                if child.is_dir() and not child.is_symlink():
-                    shutil.rmtree(child, ignore_errors=True)
-                else:
-                    child.unlink(missing_ok=True)
+            if not empty_folder(str(folder)):
+                clean = False
+                self.kill()
         return clean
 
     def kill(self) -> None:

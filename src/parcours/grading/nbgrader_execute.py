@@ -130,16 +130,21 @@ class TrustedExecute(ExecuteAsStudent):
             }
         }
 
-    def output(self, outs, msg, display_id, cell_index):
+    def process_message(self, msg, cell, cell_index):
+        # Every message the kernel sends counts against one budget per copy: outputs, display
+        # updates, comm (widget) messages, and their metadata.
         content = msg.get("content") or {}
-        size = len(str(content.get("text", ""))) + sum(
-            len(str(v)) for v in (content.get("data") or {}).values()
-        )
-        self._output_bytes += size
+        self._output_bytes += len(str(content)) + len(str(msg.get("metadata") or ""))
         if self._output_bytes > self.max_output_bytes:
             if not self._overflow:
                 self._overflow = True
                 self._kill("sortie trop volumineuse")
+            if msg.get("msg_type") != "status":  # the end of the cell still ends it
+                return None
+        return super().process_message(msg, cell, cell_index)
+
+    def output(self, outs, msg, display_id, cell_index):
+        if self._overflow:
             return None
         return super().output(outs, msg, display_id, cell_index)
 

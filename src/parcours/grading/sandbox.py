@@ -180,8 +180,23 @@ def limits_prefix(limits: Limits, cgroups: list[Path]) -> list[str]:
     return args + ["--"]
 
 
-def bwrap_args(limits: Limits, *, ipc: Path, workdir: str, env: dict | None) -> list[str]:
-    """bwrap and its options: the sandbox of one kernel (or of a worker's zygote), ending in ``--``."""
+def launcher_env() -> dict[str, str]:
+    """The whole environment of the processes that start a sandbox (limits launcher, bwrap).
+
+    bwrap stays in the sandbox as its first process (or the zygote replaces it, see
+    :mod:`parcours.grading.kernel_pool`), and ``/proc/<pid>/environ`` shows the environment a
+    process was started with: never the teacher's (tokens, ``PGPASSWORD``, the course folder)."""
+    return {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+
+
+def bwrap_args(
+    limits: Limits, *, ipc: Path, workdir: str, env: dict | None, as_pid_1: bool = False
+) -> list[str]:
+    """bwrap and its options: the sandbox of one kernel (or of a worker's zygote), ending in ``--``.
+
+    Everything is read-only but ``/travail`` (the submission's own copy), ``/tmp``, ``/dev/shm`` and
+    the socket folder, all emptied between two submissions: a copy cannot leave a configuration
+    file (``/etc/ipython``, ``/etc/jupyter``…) that the next kernel would read."""
     args = [
         bwrap_path() or "bwrap",
         "--unshare-all",
@@ -198,7 +213,13 @@ def bwrap_args(limits: Limits, *, ipc: Path, workdir: str, env: dict | None) -> 
         str(limits.tmp_bytes),
         "--tmpfs",
         "/tmp",
+        "--size",
+        str(limits.tmp_bytes),
+        "--tmpfs",
+        "/dev/shm",
     ]
+    if as_pid_1:
+        args.append("--as-pid-1")
     for root in _readonly_roots():
         args += ["--ro-bind", root, root]
     args += ["--bind", str(ipc), str(ipc)]
@@ -222,6 +243,8 @@ def bwrap_args(limits: Limits, *, ipc: Path, workdir: str, env: dict | None) -> 
     full_env.update(env or {})
     for key, value in full_env.items():
         args += ["--setenv", key, value]
+    # last: every mount point above exists, now the root (a tmpfs) and /dev become read-only
+    args += ["--remount-ro", "/dev", "--remount-ro", "/"]
     return args + ["--"]
 
 
@@ -264,8 +287,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         kw["stderr"] = subprocess.DEVNULL
         if self.isolated:
             kw["cwd"] = str(self._private)
-            env = dict(kw.get("env") or os.environ)
-            kw["env"] = env
+            kw["env"] = launcher_env()  # the kernel's own comes from bwrap's --setenv
         else:
             env = dict(kw.get("env") or os.environ)
             env.update(self.sandbox_env or {})

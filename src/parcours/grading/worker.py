@@ -24,7 +24,7 @@ WARM_LINES = [
     "import parcours.notebook.kernel_export",
     "import numpy, pandas, matplotlib.pyplot, parcours.data",
 ]
-IDENTITY = re.compile(r"Données de l'étudiant·e « ([^»]{1,80}) »")
+IDENTITY = re.compile(r"Données (?:chargées pour|de l'étudiant·e) « ([^»]{1,80}) »")
 
 
 @dataclass
@@ -116,18 +116,11 @@ def _stop_kernel(km) -> None:
 
 
 def _read_notebook(path: Path):
-    import nbformat
+    from parcours.grading.copy_check import read_copy
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, f"Notebook illisible ({type(exc).__name__})."
-    try:
-        nb = nbformat.reads(text, as_version=4)
-    except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds
-        return None, f"Le fichier n'est pas un notebook Jupyter valide ({type(exc).__name__})."
-    if not isinstance(nb.get("cells"), list):
-        return None, "Le fichier n'est pas un notebook Jupyter valide (pas de cellules)."
+    nb, problem = read_copy(path)
+    if nb is None:
+        return None, problem
     for cell in nb.cells:
         if isinstance(cell.get("source"), list):
             cell["source"] = "".join(cell["source"])
@@ -279,6 +272,16 @@ def grade_task(task: Task, km, settings: Settings) -> dict:
         pass
     # no plan means the trusted rebuild never ran: never score the raw submission's outputs
     result["notebook"] = nbformat.writes(nb) if plan is not None else None
+    if result["notebook"] is not None and len(result["notebook"]) > 2 * limits.output_bytes:
+        # the autograded notebook on disk stays bounded too: keep the test cells' messages only
+        nb.metadata.pop("widgets", None)
+        for cell in nb.cells:
+            gid = (cell.get("metadata", {}).get("nbgrader") or {}).get("grade_id")
+            if cell.get("cell_type") == "code" and not (plan and gid in plan.tests):
+                cell["outputs"] = []
+        result["notebook"] = nbformat.writes(nb)
+        if result["echec"] is None or result["echec"]["code"] == "fraude":
+            result["echec"] = _failure("", True, "", False)
     if plan is None and result["echec"] is None:
         result["echec"] = {
             "code": "noyau_mort",
@@ -340,8 +343,11 @@ def _forked_loop(tasks, results, settings: Settings) -> bool:
 
 def worker_main(tasks, results, settings: Settings) -> None:
     """Worker process loop: one kernel per submission, forked or started in advance."""
+    import signal
     import warnings
 
+    # Ctrl-C reaches the whole terminal group: the batch's parent alone decides to stop us.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     warnings.simplefilter("ignore")
     if settings.isolated and settings.forked and _forked_loop(tasks, results, settings):
         return
@@ -375,7 +381,7 @@ def worker_main(tasks, results, settings: Settings) -> None:
 
 
 def _loaded_identity(nb) -> str | None:
-    """The id of the setup cell's « Données de l'étudiant·e « … » » line, if the student ran it."""
+    """The id of the setup cell's « Données chargées pour « … » » line, if the student ran it."""
     for cell in nb.get("cells", []):
         for out in cell.get("outputs", []) or []:
             found = IDENTITY.search(str(out.get("text", "")))

@@ -8,7 +8,8 @@ JSON lines on stdin and answers on stdout:
 - ``{"op": "fork", "argv": […], "env": {…}}``: fork a kernel (``ipykernel`` arguments), answer its pid;
 - ``{"op": "poll"}``: its exit code, or ``null`` while it runs;
 - ``{"op": "signal", "sig": N}``: send it a signal;
-- ``{"op": "reset"}``: kill every other process of the sandbox, empty ``/tmp`` and ``/dev/shm``, and
+- ``{"op": "reset"}``: kill every other process of the sandbox (and reap them: the zygote is its pid 1),
+  empty ``/tmp`` and ``/dev/shm``, and
   answer ``{"propre": true}`` once nothing of the previous submission is left.
 
 Only one kernel exists at a time: the next fork waits for the reset, so a submission never shares
@@ -111,20 +112,74 @@ def _others() -> list[int]:
     return [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, me)]
 
 
-def _empty(folder: str) -> None:
+def _reap() -> None:
+    """As the sandbox's pid 1, collect every orphan a kernel left (zombies)."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if not pid:
+            return
+
+
+def _mount_points() -> set[str]:
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8") as f:
+            return {line.split()[4] for line in f if len(line.split()) > 4}
+    except OSError:
+        return set()
+
+
+def empty_folder(folder: str, mounts: set[str] | None = None) -> bool:
+    """Remove everything in ``folder``, also what a copy made read-only (``chmod 500``), but
+    mount points (the socket folder, emptied by the worker) and the folders leading to them; True
+    when nothing else is left."""
+    mounts = _mount_points() if mounts is None else mounts
+
+    def unlock(func, path, _exc):
+        for target in {os.path.dirname(path), path}:
+            try:
+                if not os.path.islink(target):
+                    os.chmod(target, 0o700)
+            except OSError:
+                pass
+        try:
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                os.unlink(path)
+        except OSError:
+            pass
+
     try:
         names = os.listdir(folder)
     except OSError:
-        return
+        return not os.path.exists(folder)
+    kept = set()
     for name in names:
         path = os.path.join(folder, name)
-        if os.path.isdir(path) and not os.path.islink(path):
-            shutil.rmtree(path, ignore_errors=True)
+        if path in mounts:
+            kept.add(name)
+        elif any(m.startswith(path + "/") for m in mounts):
+            kept.add(name)
+            if not empty_folder(path, mounts):
+                return False
+        elif os.path.isdir(path) and not os.path.islink(path):
+            try:
+                os.chmod(path, 0o700)
+            except OSError:
+                pass
+            shutil.rmtree(path, onerror=unlock)
         else:
             try:
                 os.unlink(path)
             except OSError:
                 pass
+    try:
+        return set(os.listdir(folder)) <= kept
+    except OSError:
+        return False
 
 
 class Zygote:
@@ -171,22 +226,22 @@ class Zygote:
                     os.waitpid(self.child, 0)
                 except ChildProcessError:
                     pass
+            _reap()
             self.child, self.code = None, None
             if not _others() or time.monotonic() > deadline:
                 break
             time.sleep(0.01)
-        for folder in ("/tmp", "/dev/shm"):
-            _empty(folder)
+        emptied = all([empty_folder(folder) for folder in ("/tmp", "/dev/shm")])
         mo = 1024  # ru_maxrss is in KiB
         return {
-            "propre": not _others(),
+            "propre": emptied and not _others(),
             "rss_noyau_mo": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / mo,
             "rss_zygote_mo": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / mo,
         }
 
 
 def main() -> None:
-    if os.getpid() == 1 or not os.path.isdir("/proc/1"):
+    if os.getpid() != 1 or not os.path.isdir("/proc/1"):
         sys.exit("parcours.grading.zygote ne tourne que dans le bac à sable de parcours corriger.")
     _set_dumpable(0)
     # ``python -m`` put the submission folder first on the path: the zygote never imports from it

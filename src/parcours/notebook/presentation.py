@@ -1,13 +1,15 @@
 """The identity line a TD's setup cell prints: whose data the notebook loaded.
 
-Its first line is exactly ``Données de l'étudiant·e « <id> ».``: the grader reads the id between
-the French quotes to flag a notebook run on another student's data. For the demo id a second line
+Its first line is ``Données chargées pour « <id> » (code de contrôle : ABCD).``: the grader reads
+the id between the French quotes to flag a notebook run on another student's data; the code is
+derived from the course secret (:func:`parcours.data.identity.secret_check_code`), so a student
+compares it with the one the teacher gives (``parcours etudiants``) to notice a mistyped secret. For the demo id a second line
 says these are the demo data and how a student sets their own id.
 """
 
 from __future__ import annotations
 
-from parcours.data.identity import DEMO_STUDENT, current_student
+from parcours.data.identity import DEMO_STUDENT, course_secret, current_student, secret_check_code
 
 DEMO_WARNING = (
     "Attention : ce sont les données de démonstration, pas les vôtres. Sur le JupyterHub du cours, "
@@ -18,9 +20,13 @@ DEMO_WARNING = (
 
 
 def presentation(etudiant: str | None = None) -> str:
-    """Le texte qui dit de quel·le étudiant·e le notebook a chargé les données."""
+    """Le texte qui dit pour qui le notebook a chargé les données."""
+    from parcours.notebook.aide import install
+
+    install()
     student = current_student() if etudiant is None else str(etudiant)
-    line = f"Données de l'étudiant·e « {student} »."
+    code = secret_check_code(course_secret())
+    line = f"Données chargées pour « {student} » (code de contrôle : {code})."
     if student == DEMO_STUDENT:
         return f"{line}\n{DEMO_WARNING}"
     return line

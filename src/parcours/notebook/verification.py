@@ -11,9 +11,14 @@ checks never use a name the student may have rebound: builtins are read here, no
 from __future__ import annotations
 
 import math
+import sys
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+from parcours.notebook import aide as _aide
+
+_aide.install()
 
 # Precision of each kind of answer (absolute tolerance), see solutions/README.md.
 PRECISION = {
@@ -40,11 +45,30 @@ _UNITS = {
 
 
 class _Echec(AssertionError):
-    """A failed check: its message is the French feedback."""
+    """A failed check: its message is the French feedback.
+
+    In a student's kernel IPython shows :meth:`_render_traceback_` (a short French box naming the
+    variable) instead of a traceback into this module; the error itself is unchanged.
+    """
+
+    nom: str | None = None
+
+    def _render_traceback_(self) -> list[str]:
+        from parcours.notebook.aide import failed_check
+
+        return failed_check(str(self), self.nom)
 
 
 def _fail(message: str) -> None:
-    raise _Echec(message)
+    error = _Echec(message)
+    # The variable checked: the nearest ``nom`` of the helpers of this module on the call stack.
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__") == __name__:
+        if isinstance(frame.f_locals.get("nom"), str):
+            error.nom = frame.f_locals["nom"]
+            break
+        frame = frame.f_back
+    raise error
 
 
 def _tolerance(genre: str) -> float:

@@ -17,42 +17,82 @@ from pathlib import Path
 from parcours.term.atomic import write_json_atomic
 from parcours.term.tabular import header_key, read_rows
 
-# Header variants (after header_key) for each field.
+# Header variants (after header_key) for each field, best first: when several columns match a
+# field, the one whose header comes first in this list wins (« Groupe » over « Classe »).
 COLUMNS = {
-    "id": {
+    "id": [
         "identifiant",
+        "identifiantetudiant",
+        "identifiantent",
+        "identifiantjupyterhub",
         "id",
         "login",
-        "identifiantent",
         "nomdutilisateur",
         "username",
         "utilisateur",
+        "userid",
         "numeroetudiant",
-        "numero",
-        "matricule",
-        "ine",
-        "idnumber",
+        "numerodetudiant",
         "numerodidentification",
-        "identifiantetudiant",
-        "identifiantjupyterhub",
-    },
-    "nom": {"nom", "nomdefamille", "lastname", "surname", "nomdusage", "nometudiant"},
-    "prenom": {"prenom", "prenoms", "firstname", "givenname", "prenometudiant"},
-    "email": {
-        "email",
-        "mail",
-        "courriel",
+        "idnumber",
+        "studentid",
+        "studentnumber",
+        "matricule",
+        "numero",
+        "ine",
+    ],
+    "nom": [
+        "nom",
+        "nomdefamille",
+        "nomdusage",
+        "nometudiant",
+        "nomdeleleve",
+        "lastname",
+        "surname",
+        "familyname",
+    ],
+    "prenom": ["prenom", "prenoms", "prenometudiant", "prenomdeleleve", "firstname", "givenname"],
+    "email": [
         "adressedecourriel",
         "adressecourriel",
+        "courriel",
+        "adresseemail",
         "adressemail",
         "adresseelectronique",
-        "emailaddress",
         "adressemel",
+        "email",
+        "mail",
         "mel",
-    },
-    "groupe": {"groupe", "groupes", "classe", "division", "group", "groups", "td", "groupetd"},
-    "complet": {"eleve", "etudiant", "nomcomplet", "fullname", "nomprenom", "nometprenom"},
+        "emailaddress",
+        "mailaddress",
+        "courrielacademique",
+        "emailacademique",
+        "emailetudiant",
+    ],
+    "groupe": [
+        "groupe",
+        "groupes",
+        "groupetd",
+        "group",
+        "groups",
+        "td",
+        "classe",
+        "division",
+        "class",
+    ],
+    "complet": ["eleve", "etudiant", "nomcomplet", "fullname", "nomprenom", "nometprenom", "name"],
 }
+FIELD_NAMES = {
+    "id": "identifiant",
+    "nom": "nom",
+    "prenom": "prénom",
+    "email": "e-mail",
+    "groupe": "groupe",
+    "complet": "nom complet",
+}
+# New students whose names are already in the class under another id: more than this and the
+# import is refused (a second copy of the class), unless the teacher says --ajouter.
+FEW_HOMONYMS = 3
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -95,15 +135,21 @@ def _split_full(full: str) -> tuple[str, str]:
 
 def parse_class_list(path: Path) -> list[Student]:
     """Every student of the file, or ``ValueError`` listing each invalid row (line numbers)."""
+    return read_class_list(path)[0]
+
+
+def read_class_list(path: Path) -> tuple[list[Student], list[str]]:
+    """``(students, notices)``: the notices say which column gave what, and which exact
+    duplicate rows were skipped. ``ValueError`` lists each invalid row (line numbers)."""
     from parcours.data.identity import check_student_id
 
     header, rows, _ = read_rows(path)
     keys = [header_key(h) for h in header]
     where = {}
     for field, names in COLUMNS.items():
-        for i, k in enumerate(keys):
-            if k in names and field not in where:
-                where[field] = i
+        hits = [(names.index(k), i) for i, k in enumerate(keys) if k in names]
+        if hits:
+            where[field] = min(hits)[1]
     if not ({"nom", "prenom"} <= set(where) or "complet" in where):
         raise ValueError(
             f"{Path(path).name} : colonnes du nom et du prénom introuvables (en-têtes lus : "
@@ -117,12 +163,19 @@ def parse_class_list(path: Path) -> list[Student]:
     students: list[Student] = []
     errors: list[str] = []
     seen: dict[str, int] = {}
+    rows_seen: dict[tuple, int] = {}
+    notices = [_columns_notice(header, where)]
 
     def cell(cells, field):
         i = where.get(field)
         return cells[i].strip() if i is not None and i < len(cells) else ""
 
     for line, cells in rows:
+        same = tuple(c.strip() for c in cells)
+        if same in rows_seen:
+            notices.append(f"ligne {line} : doublon exact de la ligne {rows_seen[same]}, ignorée.")
+            continue
+        rows_seen[same] = line
         nom, prenom = cell(cells, "nom"), cell(cells, "prenom")
         if not (nom or prenom) and "complet" in where:
             nom, prenom = _split_full(cell(cells, "complet"))
@@ -163,7 +216,22 @@ def parse_class_list(path: Path) -> list[Student]:
         )
     if not students:
         raise ValueError(f"{Path(path).name} ne contient aucun étudiant.")
-    return students
+    return students, notices
+
+
+def _columns_notice(header: list[str], where: dict[str, int]) -> str:
+    used = [f"{FIELD_NAMES[f]} ← « {header[i]} »" for f, i in where.items()]
+    if "id" not in where:
+        used.append(
+            "identifiant ← partie avant @ de l'e-mail"
+            if "email" in where
+            else "identifiant ← nom.prenom (ni identifiant ni e-mail dans la liste)"
+        )
+    ignored = [h for i, h in enumerate(header) if h.strip() and i not in where.values()]
+    text = "Colonnes lues : " + " ; ".join(used) + "."
+    if ignored:
+        text += " Ignorées : " + ", ".join(f"« {h} »" for h in ignored) + "."
+    return text
 
 
 def load_groups(path: Path) -> dict[str, str]:
@@ -176,8 +244,33 @@ def load_groups(path: Path) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()}
 
 
-def store_students(course, students: list[Student]) -> tuple[int, int, int]:
-    """Create or update the students in one transaction; return (added, updated, unchanged)."""
+def store_students(
+    course, students: list[Student], *, add_homonyms: bool = False
+) -> tuple[int, int, int]:
+    """Create or update the students in one transaction; return (added, updated, unchanged).
+
+    Refused (``ValueError``, nothing changed) when more than :data:`FEW_HOMONYMS` new students
+    have the name of a student already in the class under another id, unless ``add_homonyms``."""
+    if not add_homonyms:
+        known = {}
+        for s in class_list(course):
+            known.setdefault(normalise_name(s.full_name), []).append(s.id)
+        ids = {i for group in known.values() for i in group}
+        twins = [s for s in students if s.id not in ids and normalise_name(s.full_name) in known]
+        if len(twins) > FEW_HOMONYMS:
+            shown = ", ".join(
+                f"{s.full_name} ({s.id} ; déjà dans la classe : "
+                f"{', '.join(known[normalise_name(s.full_name)])})"
+                for s in twins[:10]
+            )
+            more = f" et {len(twins) - 10} autre(s)" if len(twins) > 10 else ""
+            raise ValueError(
+                f"Import refusé : {len(twins)} nouveaux identifiants portent le nom d'étudiants "
+                f"déjà inscrits : {shown}{more}. Cette liste donne sans doute d'autres "
+                "identifiants à la même classe (colonne Identifiant ou E-mail absente ou "
+                "différente) : rien n'a été importé. S'il s'agit bien d'autres personnes, "
+                "relancez avec --ajouter."
+            )
     groups = load_groups(course.groups_path)
     for s in students:
         if s.groupe:

@@ -34,6 +34,8 @@ class Candidate:
     student: str | None = None
     filename: str = ""
     team: str | None = None  # Moodle team submission: the group's name
+    problem: str = ""  # why the entry could not be read (damaged, encrypted…), French
+    notebook: bool = True  # False: another file of the submission (a .docx…), kept out
 
 
 @dataclass
@@ -45,12 +47,28 @@ class Line:
     nom: str = ""
     source: str = ""
     detail: str = ""
+    possibles: tuple[str, ...] = ()  # « ambiguë »: the homonyms it may be
+
+
+# Plural of each status in the summary line (« 24 importées »); invariable ones are left out.
+PLURALS = {
+    "importée": "importées",
+    "nouvelle version": "nouvelles versions",
+    "inchangée": "inchangées",
+    "doublon": "doublons",
+    "non reconnue": "non reconnues",
+    "ambiguë": "ambiguës",
+    "illisible": "illisibles",
+    "absente": "absentes",
+}
 
 
 @dataclass
 class CollectReport:
     td: str
     lines: list[Line] = field(default_factory=list)
+    deadline: datetime | None = None
+    deadline_source: str = ""
 
     def by_status(self, statut: str) -> list[Line]:
         return [line for line in self.lines if line.statut == statut]
@@ -66,9 +84,10 @@ class CollectReport:
             "non reconnue",
             "ambiguë",
             "illisible",
+            "pas de notebook",
             "absente",
         ]
-        rows = [("Statut", "Étudiant·e", "Nom", "Source", "Détail")]
+        rows = [("Statut", "Identifiant", "Nom", "Source", "Détail")]
         for statut in order:
             for line in self.by_status(statut):
                 rows.append((statut, line.etudiant, line.nom, line.source, line.detail))
@@ -81,8 +100,15 @@ class CollectReport:
                     for c, w in zip(r, widths, strict=True)
                 ).rstrip()
             )
-        counts = ", ".join(f"{len(self.by_status(s))} {s}" for s in order if self.by_status(s))
-        return "\n".join(out) + f"\nBilan {self.td} : {counts}."
+        counts = ", ".join(
+            f"{n} {PLURALS.get(s, s) if n > 1 else s}"
+            for s in order
+            if (n := len(self.by_status(s)))
+        )
+        head = ""
+        if self.deadline is not None:
+            head = f"Date limite appliquée : {self.deadline:%d/%m/%Y à %H:%M} ({self.deadline_source}).\n"
+        return head + "\n".join(out) + f"\nBilan {self.td} : {counts}."
 
 
 def sha256(data: bytes) -> str:
@@ -90,11 +116,33 @@ def sha256(data: bytes) -> str:
 
 
 def _is_notebook(data: bytes) -> bool:
+    from parcours.grading.copy_check import InvalidCopy, check_cells, depth_ok
+
     try:
         nb = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (ValueError, RecursionError, MemoryError):  # UnicodeDecodeError is a ValueError
         return False
-    return isinstance(nb, dict) and isinstance(nb.get("cells"), list)
+    if not isinstance(nb, dict) or not depth_ok(nb):
+        return False
+    try:
+        check_cells(nb)
+    except InvalidCopy:
+        return False
+    return True
+
+
+def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[bytes, str]:
+    """The bytes of one archive entry, or ``b""`` and the French reason it cannot be read."""
+    import zlib
+
+    if info.flag_bits & 0x1:
+        return b"", "fichier chiffré (protégé par un mot de passe) dans l'archive"
+    try:
+        return archive.read(info), ""
+    except NotImplementedError:
+        return b"", "méthode de compression non prise en charge"
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, ValueError):
+        return b"", "entrée endommagée dans l'archive (contrôle CRC faux ou données tronquées)"
 
 
 # --- sources -------------------------------------------------------------------------------------
@@ -140,15 +188,19 @@ def read_moodle_archive(path: Path, *, max_mb: float = DEFAULT_MAX_MB) -> list[C
             if not parsed:
                 continue
             name, participant, filename = parsed
-            if not filename.lower().endswith(".ipynb") or "/." in "/" + filename:
+            if "/." in "/" + filename:
                 continue
+            is_notebook = filename.lower().endswith(".ipynb")
+            data, problem = _read_entry(archive, info) if is_notebook else (b"", "")
             found.append(
                 Candidate(
                     label=f"{name}_{participant}",
-                    data=archive.read(info),
+                    data=data,
+                    problem=problem,
                     modified=datetime(*info.date_time),
                     participant=participant,
                     filename=filename,
+                    notebook=is_notebook,
                 )
             )
     return found
@@ -231,6 +283,7 @@ def match(
                     nom=name,
                     source=c.label,
                     detail="homonymes : " + ", ".join(s.id for s in hits) + " — donnez la feuille",
+                    possibles=tuple(s.id for s in hits),
                 )
             )
         else:
@@ -365,12 +418,14 @@ def collect(
             "importer LISTE »."
         )
     names = {s.id: s.full_name for s in students}
+    report = CollectReport(td, deadline_source="option --limite")
     if deadline is None:
         deadline = _gradebook_deadline(course, td)
+        report.deadline_source = "date du TD dans nbgrader"
+    report.deadline = deadline
     from parcours.term.deadlines import extensions
 
     extended = extensions(course, td)
-    report = CollectReport(td)
     source_text = str(source)
     sheet = read_worksheet(worksheet) if worksheet else None
     if source_text in ("echange", "exchange", "nbgrader"):
@@ -378,7 +433,7 @@ def collect(
     path = Path(source)
     if path.is_file() and path.suffix.lower() == ".zip":
         candidates = read_moodle_archive(path, max_mb=max_mb)
-        if not candidates:
+        if not any(c.notebook for c in candidates):
             raise ValueError(
                 f"{path.name} ne contient aucun notebook rendu au format Moodle "
                 "(dossiers « Nom Prénom_<n>_assignsubmission_file »)."
@@ -400,10 +455,30 @@ def collect(
                     c.modified = when
     teams = read_teams(course, groups_file)
     matched, problems = match(candidates, students, sheet, teams)
-    report.lines += problems
+    # Several lines for one submission folder (its notebook and a .docx…): one « ambiguë » line.
+    seen_labels: set[str] = set()
+    for line in problems:
+        if line.source not in seen_labels:
+            report.lines.append(line)
+        seen_labels.add(line.source)
+    maybe = {sid for line in problems for sid in line.possibles}
     participants: dict[str, str] = {}
     team_copies: dict[str, dict] = {}
     for student, found in sorted(matched.items()):
+        others = [c for c in found if not c.notebook]
+        found = [c for c in found if c.notebook]
+        if not found:
+            files = ", ".join(sorted({c.filename for c in others}))
+            report.lines.append(
+                Line(
+                    "pas de notebook",
+                    student,
+                    names[student],
+                    others[0].label,
+                    f"fichier(s) rendu(s) : {files} — aucun .ipynb",
+                )
+            )
+            continue
         found.sort(key=lambda c: (c.modified, c.filename == f"{td}.ipynb"))
         readable = [c for c in found if _is_notebook(c.data)]
         for c in found:
@@ -414,7 +489,9 @@ def collect(
                         student,
                         names[student],
                         c.label,
-                        f"{c.filename} n'est pas un notebook valide",
+                        f"{c.filename} : {c.problem}"
+                        if c.problem
+                        else f"{c.filename} n'est pas un notebook valide",
                     )
                 )
         if not readable:
@@ -444,23 +521,23 @@ def collect(
                 )
                 if d
             )
-        report.lines.append(Line(status, student, names[student], chosen.label, detail))
         own = extended.get((student, td), deadline)
         if own and chosen.modified > own:
-            late = chosen.modified - own
-            report.lines.append(
-                Line(
-                    "en retard",
-                    student,
-                    names[student],
-                    chosen.label,
-                    f"rendu le {chosen.modified:%d/%m/%Y à %H:%M}, {_duration(late)} après la limite"
-                    + (" (prolongée)" if own != deadline else ""),
-                )
+            # One line per student: a late copy is imported all the same, and said late.
+            late = (
+                f"rendu le {chosen.modified:%d/%m/%Y à %H:%M}, "
+                f"{_duration(chosen.modified - own)} après la limite"
+                + (" (prolongée)" if own != deadline else "")
             )
+            if status == "inchangée":
+                detail = f"{detail} ; {late}" if detail else late
+            else:
+                detail = f"{status}{' ' + detail if detail else ''} ; {late}"
+                status = "en retard"
+        report.lines.append(Line(status, student, names[student], chosen.label, detail))
     in_teams = {m for team in team_copies.values() for m in team["membres"]}
     for s in students:
-        if s.id not in matched and s.id not in in_teams:
+        if s.id not in matched and s.id not in in_teams and s.id not in maybe:
             report.lines.append(Line("absente", s.id, s.full_name, "", "aucune copie reçue"))
     if team_copies:
         path_teams = course.root / ARCHIVE_DIR / td / TEAMS_FILE
@@ -469,6 +546,10 @@ def collect(
         )
         known_teams.update(team_copies)
         write_json_atomic(path_teams, known_teams)
+    if deadline is not None:  # the class report tells late copies from it
+        from parcours.term.report_help import save_deadline
+
+        save_deadline(course, td, deadline)
     if participants:
         path_map = course.root / ARCHIVE_DIR / td / "participants_moodle.json"
         path_map.parent.mkdir(parents=True, exist_ok=True)

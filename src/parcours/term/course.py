@@ -46,6 +46,7 @@ class CourseFolder:
     course_id: str
     settings: dict
     _config: object = None
+    _readable: bool = False
 
     def setting(self, key: str, default: str) -> str:
         """A ``c.CourseDirectory.<key> = "…"`` value of the course config."""
@@ -68,9 +69,23 @@ class CourseFolder:
     def autograded(self, student: str, td: str) -> Path:
         return self.root / "autograded" / student / td
 
+    def check_gradebook(self) -> None:
+        """``ValueError`` with the same French message and restore hint as ``corriger`` when the
+        gradebook exists but cannot be read (checked once per course object)."""
+        if self._readable:
+            return
+        from parcours.grading.gradebook_io import GradebookError, check_readable
+
+        try:
+            check_readable(self.db_url, retry="relancez la commande")
+        except GradebookError as exc:
+            raise ValueError(str(exc)) from None
+        self._readable = True
+
     @contextlib.contextmanager
     def gradebook(self) -> Iterator[object]:
         """nbgrader's ``Gradebook`` on this course's database (created when missing)."""
+        self.check_gradebook()
         with _env():
             from parcours.grading.nbgrader_light import gradebook_api
 
@@ -88,6 +103,7 @@ class CourseFolder:
 
     def api(self):
         """nbgrader's ``NbGraderAPI`` with this course's config (it does not read it itself)."""
+        self.check_gradebook()
         config = self.config
         with _env():
             from parcours.grading.nbgrader_light import full_nbgrader

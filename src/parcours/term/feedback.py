@@ -32,6 +32,8 @@ GENERIC = {
 # An author's text shorter than this is not searched inside a longer message (too likely to
 # match by chance).
 MIN_QUOTED = 15
+BLANK = "Non répondu : la cellule de réponse n'a pas été complétée (ou pas exécutée)."
+PENDING = "Réponse rédigée : en attente de correction par l'enseignant."
 WRONG = "Réponse incorrecte : relisez l'énoncé et refaites le calcul sur vos propres données."
 ERROR = (
     "Votre code provoque une erreur ({ename}) : relancez tout le notebook et corrigez la cellule."
@@ -133,11 +135,12 @@ def comments(course, td: str, student: str) -> dict[str, str]:
 
 def notebook_errors(path: Path) -> dict[str, tuple[str, str]]:
     """``grade_id → (ename, evalue)`` of the test cells that failed in the autograded notebook."""
+    from parcours.grading.copy_check import read_copy
+
     if not path.is_file():
         return {}
-    try:
-        nb = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    nb, _problem = read_copy(path, schema=False)
+    if nb is None:
         return {}
     found = {}
     unanswered = False  # the answer cell before this test still raises NotImplementedError
@@ -162,8 +165,33 @@ def notebook_errors(path: Path) -> dict[str, tuple[str, str]]:
     return found
 
 
-def question_label(grade_id: str, td: str) -> str:
-    """``td03_q01_taux_reponse`` → ``Q01 · taux reponse``."""
+def statement(course, td: str) -> tuple[str, dict[str, str]]:
+    """The TD's title and each question's label, from the headings of its statement (the source
+    notebook, else the released one); empty when neither is readable."""
+    from parcours.notebook.aide import questions, statement_title
+
+    source_dir = course.setting("source_directory", "solutions")
+    release_dir = course.setting("release_directory", "exercises")
+    for folder in (source_dir, release_dir):
+        path = course.root / folder / td / f"{td}.ipynb"
+        try:
+            cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+        except (OSError, ValueError, AttributeError):
+            continue
+        labels = {
+            gid: f"Question {number} · {title}" if title else f"Question {number}"
+            for gid, (number, title) in questions(cells).items()
+            if number is not None
+        }
+        return statement_title(cells), labels
+    return "", {}
+
+
+def question_label(grade_id: str, td: str, labels: dict[str, str] | None = None) -> str:
+    """The statement's heading (``Question 1 · Taux de réponse``) when known, else from the id
+    (``td03_q01_taux_reponse`` → ``Question 1 · taux reponse``)."""
+    if labels and grade_id in labels:
+        return labels[grade_id]
     name = (
         grade_id[len(td.split("_")[0]) + 1 :] if grade_id.startswith(td.split("_")[0]) else grade_id
     )
@@ -183,6 +211,10 @@ h1{font-size:1.5rem;margin:0 0 .3rem}.sub{color:#5b6875;margin:0 0 1.5rem}
 .fail{background:#fde8e8;border-left:4px solid #c0392b;padding:.7rem 1rem;border-radius:6px;margin:1rem 0}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.55rem .6rem;border-bottom:1px solid #e3e8ee;vertical-align:top}
 th{background:#f0f3f6;font-weight:600}.pts{white-space:nowrap;font-weight:600}.ok{color:#1e8449}.ko{color:#b03a2e}.part{color:#b9770e}
+.blank{color:#6b7785}.wait{color:#6b7785;font-weight:500;font-style:italic}
+@media (max-width:600px){main{margin:0;border-radius:0;padding:1rem}.score{gap:.6rem}
+.box b{font-size:1.35rem}thead{display:none}tr{display:block;border-bottom:1px solid #e3e8ee;padding:.4rem 0}
+td{display:block;border:0;padding:.15rem 0}td:first-child{font-weight:600}.pts{white-space:normal}}
 .comment{margin-top:.35rem;color:#34495e;font-style:italic}footer{margin-top:1.5rem;color:#7b8794;font-size:.85rem}
 """
 
@@ -199,6 +231,8 @@ def render(
     scale: float = 20.0,
     team: str | None = None,
     copy_of: str | None = None,
+    title: str = "",
+    labels: dict[str, str] | None = None,
 ) -> str:
     """The HTML page of one student (only their own data goes in; for a team copy, the copy
     graded once for the group ``team``, stored for ``copy_of``)."""
@@ -212,19 +246,24 @@ def render(
         if q is None:
             continue
         cls = "ok" if q.score >= q.max_score else ("ko" if q.score == 0 else "part")
+        pts = f"{q.score:g} / {q.max_score:g}".replace(".", ",")
+        from_file = file_questions.get(gid, {}) if isinstance(file_questions, dict) else {}
         if ctype == "markdown":
             if q.needs_manual:
-                msg = "Réponse rédigée : en attente de la note de l'enseignant."
+                msg, cls, pts = PENDING, "wait", "en attente de correction"
             elif not q.by_teacher and q.score == 0:
-                msg = "Question non traitée : la réponse est restée vide."
+                msg, cls = BLANK, "blank"
             else:
                 msg = "Réponse rédigée, notée par l'enseignant."
         elif q.score >= q.max_score:
             msg = "Réussi."
+        elif q.score == 0 and _unanswered(gid, from_file, errors):
+            msg, cls = BLANK, "blank"
         else:
             allowed = author_messages(sources.get(gid, ""))
-            from_file = file_questions.get(gid, {}) if isinstance(file_questions, dict) else {}
-            if from_file.get("message"):
+            if from_file.get("message") and _missing(str(from_file["message"])):
+                msg = _norm(str(from_file["message"]))
+            elif from_file.get("message"):
                 msg = safe_message(from_file["message"], allowed)
             elif gid in errors:
                 msg = safe_message(errors[gid][1], allowed, ename=errors[gid][0])
@@ -236,9 +275,8 @@ def render(
             if comment
             else ""
         )
-        pts = f"{q.score:g} / {q.max_score:g}".replace(".", ",")
         rows.append(
-            f'<tr><td>{esc(question_label(gid, td))}</td><td class="pts {cls}">{pts}</td>'
+            f'<tr><td>{esc(question_label(gid, td, labels))}</td><td class="pts {cls}">{pts}</td>'
             f"<td>{esc(msg)}{comment_html}</td></tr>"
         )
     general = teacher_comments.get("__general__")
@@ -263,9 +301,9 @@ def render(
 <html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>Retour {esc(td)} — {esc(name)}</title><style>{CSS}</style></head>
 <body><main>
-<h1>Retour sur le {esc(td)}</h1>
+<h1>Retour sur le {esc(title or td)}</h1>
 <p class="sub">{esc(name)} ({esc(student)}){f" — copie du groupe « {esc(team)} »" if team else ""}</p>
-<div class="score"><div class="box">Note<b>{fr_number(sub.on(scale))} / {scale:g}</b></div>
+<div class="score"><div class="box">{"Note provisoire" if sub.pending else "Note"}<b>{fr_number(sub.on(scale))} / {scale:g}</b></div>
 <div class="box">Points<b>{total}</b></div></div>
 {"".join(notes)}
 <table><thead><tr><th>Question</th><th>Points</th><th>Retour</th></tr></thead>
@@ -274,6 +312,68 @@ def render(
 sur vos propres données. Relisez les questions manquées avec le chapitre du cours.</footer>
 </main></body></html>
 """
+
+
+def _unanswered(gid: str, from_file: dict, errors: dict[str, tuple[str, str]]) -> bool:
+    """The grader knew this question was blank: its answer cell (or the function it asks for)
+    still raises the released notebook's NotImplementedError."""
+    if errors.get(gid, ("",))[0] == "NotImplementedError":
+        return True
+    return "erreur NotImplementedError" in str(from_file.get("message") or "")
+
+
+def _missing(message: str) -> bool:
+    """The grader's own fixed sentence for a value the notebook never defined."""
+    from parcours.grading.checks import missing_message
+
+    return missing_message("\x00").split("\x00")[-1] in message
+
+
+def student_page(
+    course,
+    td: str,
+    sid: str,
+    *,
+    results=None,
+    sources=None,
+    names=None,
+    scale: float = 20.0,
+    statement_parts=None,
+    teams=None,
+) -> str:
+    """The page of one student (what ``retours`` writes and nbgrader's feedback exporter returns).
+    A member of a team copy gets the page of the copy graded once for the group."""
+    from parcours.grading.results import load_td
+    from parcours.term.classlist import class_list
+    from parcours.term.collect import load_team_copies
+
+    results = results if results is not None else load_td(course, td)
+    if teams is None:
+        teams = {
+            member: (owner, group)
+            for member, (owner, group) in load_team_copies(course, td).items()
+            if owner in results.submissions
+        }
+    owner, group = teams.get(sid, (sid, None))
+    if owner not in results.submissions:
+        raise ValueError(f"Aucune copie corrigée de « {sid} » pour {td}.")
+    if names is None:
+        names = {s.id: s.full_name for s in class_list(course)}
+    title, labels = statement_parts if statement_parts is not None else statement(course, td)
+    return render(
+        td=td,
+        student=sid,
+        name=names.get(sid, sid),
+        results=results,
+        sources=sources if sources is not None else cell_sources(course, td),
+        teacher_comments=comments(course, td, owner),
+        errors=notebook_errors(autograded_notebook(course, owner, td)),
+        scale=scale,
+        team=group,
+        copy_of=owner,
+        title=title,
+        labels=labels,
+    )
 
 
 def write_feedback(
@@ -296,20 +396,19 @@ def write_feedback(
     if student and student not in everyone:
         raise ValueError(f"Aucune copie corrigée de « {student} » pour {td}.")
     sources = cell_sources(course, td)
+    title, labels = statement(course, td)
     written = []
     for sid in chosen:
-        owner, group = teams.get(sid, (sid, None))
-        page = render(
-            td=td,
-            student=sid,
-            name=names.get(sid, sid),
+        page = student_page(
+            course,
+            td,
+            sid,
             results=results,
             sources=sources,
-            teacher_comments=comments(course, td, owner),
-            errors=notebook_errors(autograded_notebook(course, owner, td)),
+            names=names,
             scale=scale,
-            team=group,
-            copy_of=owner,
+            statement_parts=(title, labels),
+            teams=teams,
         )
         target = course.root / "feedback" / sid / td / f"{td}.html"
         write_bytes_atomic(target, page.encode("utf-8"))

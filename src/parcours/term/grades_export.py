@@ -12,6 +12,7 @@ from pathlib import Path
 from parcours.grading.results import fr_number, gradebook_tds, late_text, load_td
 from parcours.term.atomic import write_bytes_atomic
 from parcours.term.classlist import class_list, normalise_name
+from parcours.term.tabular import safe_cell
 
 ABSENT = "ABS"
 COLUMNS = ("Identifiant", "Nom", "Prénom", "Groupe", "TD", "Note", "Statut", "Points", "Sur")
@@ -89,7 +90,8 @@ def write_csv(rows: list[GradeRow], target: Path, *, scale: float) -> None:
     w.writerow([c if c != "Note" else f"Note /{scale:g}" for c in COLUMNS])
     for r in rows:
         w.writerow(
-            [
+            safe_cell(c)
+            for c in [
                 r.student,
                 r.nom,
                 r.prenom,
@@ -118,7 +120,11 @@ def write_xlsx(rows: list[GradeRow], target: Path, *, scale: float) -> None:
     for r in rows:
         note = r.note if r.note is not None else (ABSENT if r.statut == "absent" else None)
         sheet.append(
-            [r.student, r.nom, r.prenom, r.groupe, r.td, note, r.statut, r.points, r.max_points]
+            [
+                safe_cell(c)
+                for c in (r.student, r.nom, r.prenom, r.groupe, r.td, note, r.statut)
+                + (r.points, r.max_points)
+            ]
         )
         last = sheet.max_row
         sheet.cell(last, 6).number_format = "0.0"
@@ -133,11 +139,15 @@ def write_xlsx(rows: list[GradeRow], target: Path, *, scale: float) -> None:
     write_bytes_atomic(target, buf.getvalue())
 
 
+PROVISIONAL = "Note provisoire : réponse rédigée pas encore notée ({questions})."
+
+
 def fill_moodle_worksheet(
     course, rows: list[GradeRow], worksheet: Path, target: Path, *, td: str, scale: float
 ) -> tuple[int, list[str]]:
     """Fill the *Note* column of Moodle's worksheet, and its feedback-comments column when it has
-    one (a short French summary per student); return (filled, unmatched worksheet rows)."""
+    one (a short French summary per student); return (filled, unmatched worksheet rows).
+    A provisional grade is marked in the feedback column (added when the sheet has none)."""
     import json
 
     from parcours.term.feedback import comments, moodle_summary
@@ -162,6 +172,10 @@ def fill_moodle_worksheet(
     )
     grade_col = sheet.columns["grade"]
     max_col = sheet.columns.get("max")
+    if any(r.statut == "provisoire" for r in students.values()) and "feedback" not in sheet.columns:
+        sheet.header.append("Feedback par commentaires" if sheet.french else "Feedback comments")
+        sheet.columns["feedback"] = len(sheet.header) - 1
+    feedback_col = sheet.columns.get("feedback")
     filled = 0
     unmatched = []
     for row in sheet.rows:
@@ -197,5 +211,10 @@ def fill_moodle_worksheet(
                 row.append("")
             row[comment_col] = moodle_summary(results, owner, comments(course, td, owner), scale=on)
         filled += 1
+        if r.statut == "provisoire" and feedback_col is not None:
+            while len(row) <= feedback_col:
+                row.append("")
+            mark = PROVISIONAL.format(questions=", ".join(r.pending))
+            row[feedback_col] = f"{mark} {row[feedback_col]}".strip()
     write_worksheet(sheet, target)
     return filled, unmatched

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from parcours.term.atomic import write_bytes_atomic
-from parcours.term.tabular import decode, header_key, sniff_separator
+from parcours.term.tabular import decode, header_key, safe_cell, sniff_separator
 
 FOLDER = re.compile(r"^(?P<name>.+?)_(?P<n>\d+)_assignsubmission_(?P<plugin>[a-z]+)_?$")
 FLAT = re.compile(r"^(?P<name>.+?)_(?P<n>\d+)_assignsubmission_(?P<plugin>[a-z]+)_(?P<file>.+)$")
@@ -29,6 +29,13 @@ WORKSHEET_COLUMNS = {
     "email": {"adressedecourriel", "emailaddress", "courriel", "email", "adressecourriel"},
     "grade": {"note", "grade"},
     "max": {"notemaximale", "maximumgrade"},
+    "feedback": {
+        "feedbackcomments",
+        "feedbackparcommentaires",
+        "commentairesdefeedback",
+        "commentairesfeedback",
+        "commentairesenfeedback",
+    },
     "submitted": {
         "dernieremodificationtravailremis",
         "lastmodifiedsubmission",
@@ -182,8 +189,8 @@ def write_worksheet(sheet: Worksheet, target: Path) -> None:
     """Write the worksheet back with the same separator and encoding as Moodle's file."""
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=sheet.separator, lineterminator="\n")
-    writer.writerow(sheet.header)
-    writer.writerows(sheet.rows)
+    writer.writerow([safe_cell(c) for c in sheet.header])
+    writer.writerows([safe_cell(c) for c in row] for row in sheet.rows)
     write_bytes_atomic(target, buf.getvalue().encode(sheet.encoding))
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from parcours.grading.results import TdResults, fr_number, late_text, load_td
 from parcours.term.feedback import question_label
 
-IDENTITY = re.compile(r"Données de l'étudiant·e « ([^»]+) »")
+IDENTITY = re.compile(r"Données (?:chargées pour|de l'étudiant·e) « ([^»]+) »")
 FAILURES = {
     "delai": "temps dépassé",
     "memoire": "mémoire dépassée",
@@ -44,17 +44,31 @@ class ClassReport:
     copies: list = field(default_factory=list)
     absent: list[str] = field(default_factory=list)
     extensions: dict[str, datetime] = field(default_factory=dict)  # student → end (local time)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (student, why unread)
+    answers: dict[str, dict[str, str]] = field(default_factory=dict)  # student → cell → code
+    cell_of: dict[str, str] = field(default_factory=dict)  # test grade id → answer cell id
+    students: list = field(default_factory=list)  # report_help.StudentLine, lowest grade first
+    copy_groups: list = field(default_factory=list)  # report_help.CopyGroup
+    comparisons: list = field(default_factory=list)  # (a, b, cells) shown side by side
+
+    @property
+    def provisional(self) -> bool:
+        """Some written answers are not graded yet: the grades may still move."""
+        return any(sub.pending for sub in self.results.submissions.values())
 
 
-def _read_nb(course, sid: str, td: str) -> dict | None:
-    # The submitted copy: its outputs are the student's own run (grading re-runs the cells).
+def _read_nb(course, sid: str, td: str, skipped: list | None = None) -> dict | None:
+    """The submitted copy: its outputs are the student's own run (grading re-runs the cells).
+    A copy that cannot be read is skipped, with its reason added to ``skipped``."""
+    from parcours.grading.copy_check import read_copy
+
     for folder in (course.submitted(sid, td), course.autograded(sid, td)):
         path = folder / f"{td}.ipynb"
         if path.is_file():
-            try:
-                return json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                return None
+            nb, problem = read_copy(path)
+            if nb is None and skipped is not None:
+                skipped.append((sid, problem))
+            return nb
     return None
 
 
@@ -79,7 +93,7 @@ def literal_answer(code: str):
     """The value of an answer cell that only assigns one literal (``reponse = "B"``), else None."""
     try:
         tree = ast.parse(code)
-    except SyntaxError:
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
     assigns = [n for n in tree.body if isinstance(n, ast.Assign)]
     others = [
@@ -92,7 +106,7 @@ def literal_answer(code: str):
         return None
     try:
         value = ast.literal_eval(assigns[0].value)
-    except (ValueError, SyntaxError, TypeError):
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return None
     return value if isinstance(value, str | int | float | bool) else None
 
@@ -122,9 +136,10 @@ def build(course, td: str, *, scale: float = 20.0, template: dict | None = None)
     from parcours.term.collect import load_team_copies
 
     in_teams = set(load_team_copies(course, td))  # a team's copy is counted once, for its owner
+    students = class_list(course)
     rep.absent = sorted(
         s.id
-        for s in class_list(course)
+        for s in students
         if s.id not in subs and s.id not in results.submitted_only and s.id not in in_teams
     )
     ranked = sorted(subs, key=lambda sid: subs[sid].score)
@@ -163,11 +178,12 @@ def build(course, td: str, *, scale: float = 20.0, template: dict | None = None)
             rep.failures.append((sid, FAILURES.get(code, code), str(echec.get("message", ""))))
         for alert in result.get("alertes") or []:
             rep.alerts.append((sid, str(alert)))
-        nb = _read_nb(course, sid, td)
+        nb = _read_nb(course, sid, td, rep.skipped)
         loaded = result.get("identite_chargee")
         if nb is not None:
             by_q = answers_by_question(nb)
             answers[sid] = {cell: code for cell, code in by_q.values()}
+            rep.cell_of.update({gid: cell for gid, (cell, _code) in by_q.items()})
             for gid, (_cell, code) in by_q.items():
                 q = sub.questions.get(gid)
                 value = literal_answer(code)
@@ -186,6 +202,21 @@ def build(course, td: str, *, scale: float = 20.0, template: dict | None = None)
     rep.extensions = {sid: until for (sid, _td), until in extensions(course, td).items()}
     rep.choices = {gid: c.most_common(3) for gid, c in sorted(wrong.items())}
     rep.copies = find_copies(answers, template=template)
+    for sid, why in rep.skipped:
+        rep.alerts.append((sid, f"Copie ignorée par le rapport (réponses, copies proches) : {why}"))
+    rep.answers = answers
+    from parcours.term import report_help
+
+    template = template or {}
+    rep.students = report_help.student_lines(
+        course,
+        rep,
+        names={s.id: s.full_name for s in students},
+        groups={s.id: s.groupe or "" for s in students},
+        template=template,
+    )
+    rep.copy_groups = report_help.copy_groups(rep, template)
+    rep.comparisons = report_help.comparison_pairs(rep, rep.copy_groups, rep.copies, template)
     return rep
 
 
@@ -224,7 +255,7 @@ def charts(rep: ClassReport) -> tuple[str, str]:
         mean = statistics.fmean(values)
         ax.axvline(mean, color="#c0392b", linestyle="--", linewidth=1.5)
         ax.text(mean, ax.get_ylim()[1] * 0.95, f" moyenne {fr_number(mean)}", color="#c0392b")
-    ax.set_xlabel(f"note sur {rep.scale:g}")
+    ax.set_xlabel(f"note sur {rep.scale:g}" + (" (provisoire)" if rep.provisional else ""))
     ax.set_ylabel("nombre de copies")
     ax.spines[["top", "right"]].set_visible(False)
     hist = _svg(fig)
@@ -266,6 +297,8 @@ def _pct(v) -> str:
 
 
 def render(rep: ClassReport, names: dict[str, str] | None = None) -> str:
+    from parcours.term import report_help
+
     esc = html.escape
     names = names or {}
     values = list(rep.grades.values())
@@ -278,7 +311,7 @@ def render(rep: ClassReport, names: dict[str, str] | None = None) -> str:
     cards = [
         ("Copies corrigées", str(n)),
         ("Absents", str(len(rep.absent))),
-        (f"Moyenne /{rep.scale:g}", mean),
+        (f"Moyenne /{rep.scale:g}" + (" (provisoire)" if rep.provisional else ""), mean),
         ("Médiane", median),
         ("Écart-type", sd),
         ("≥ moyenne", f"{passed} ({passed * 100 // n if n else 0} %)"),
@@ -337,12 +370,14 @@ def render(rep: ClassReport, names: dict[str, str] | None = None) -> str:
     now = datetime.now().strftime("%d/%m/%Y à %H:%M")
     return f"""<!DOCTYPE html>
 <html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>Rapport de classe — {esc(rep.td)}</title><style>{CSS}</style></head><body>
+<title>Rapport de classe — {esc(rep.td)}</title><style>{CSS}{report_help.CSS}</style></head><body>
 <header><h1>Rapport de classe — {esc(rep.td)}</h1><p>Établi le {now} à partir de la base des notes nbgrader.</p></header>
 <main>
 <div class="cards">{"".join(f"<div class='card'><span>{k}</span><b>{v}</b></div>" for k, v in cards)}</div>
-<div class="two"><section><h2>Répartition des notes</h2>{hist}</section>
+<div class="two"><section><h2>Répartition des notes{" (provisoire)" if rep.provisional else ""}</h2>{hist}</section>
 <section><h2>Réussite par question</h2>{bars}</section></div>
+{report_help.render_students(rep.students, rep.scale)}
+{report_help.render_groups(rep.students, rep.scale)}
 <section><h2>Questions : réussite et discrimination</h2>
 <p class="hint">Taux de réussite : part des copies ayant tous les points de la question. Indice de
 discrimination : réussite du meilleur quart (27 %) moins celle du dernier quart ; au-dessus de
@@ -353,19 +388,21 @@ discrimination : réussite du meilleur quart (27 %) moins celle du dernier quart
 <section><h2>Correction manuelle (formgrader)</h2>
 {table("<th>Question rédigée</th><th class='num'>Notées</th><th>Avancement</th>", manual_rows, "Aucune question rédigée.")}</section>
 <section><h2>Échecs de correction</h2>
-{table("<th>Étudiant·e</th><th>Raison</th><th>Détail</th>", fail_rows, "Aucun échec : toutes les copies ont été corrigées.")}</section>
+{table("<th>Identifiant</th><th>Raison</th><th>Détail</th>", fail_rows, "Aucun échec : toutes les copies ont été corrigées.")}</section>
 <section><h2>Identité et alertes</h2>
 <p class="hint">Copies dont la cellule de préparation montre les données d'un autre identifiant, et alertes de la correction.</p>
-{table("<th>Étudiant·e</th><th>Alerte</th>", alert_rows, "Aucune alerte.")}</section>
+{table("<th>Identifiant</th><th>Alerte</th>", alert_rows, "Aucune alerte.")}</section>
+{report_help.render_copy_groups(rep.copy_groups, rep.td)}
 <section><h2>Copies très proches</h2>
 <p class="hint">Empreintes par « winnowing » (méthode de MOSS) du code des réponses, noms de
 variables et mise en page neutralisés ; le code du sujet et les formulations communes à plus de
 10 % de la classe sont ignorés. Une similarité élevée invite à regarder les deux copies : ce n'est
 pas une preuve.</p>
-{table("<th>Étudiant·e</th><th>Étudiant·e</th><th class='num'>Similarité</th><th class='num'>Empreintes communes</th><th>Cellules partagées</th>", copy_rows, "Aucune paire de copies très proches.")}</section>
+{table("<th>Copie</th><th>Copie voisine</th><th class='num'>Similarité</th><th class='num'>Empreintes communes</th><th>Cellules partagées</th>", copy_rows, "Aucune paire de copies très proches.")}</section>
+{report_help.render_comparisons(rep.comparisons, rep.answers, rep.td)}
 <section><h2>Absents</h2><p>{esc(", ".join(f"{names.get(a, a)} ({a})" for a in rep.absent)) or "Aucun."}</p></section>
 <section><h2>Retards et prolongations</h2>
-{table("<th>Étudiant·e</th><th>Prolongation jusqu'au</th><th>Retard</th>", late_rows, "Aucune copie en retard, aucune prolongation.")}</section>
+{table("<th>Nom</th><th>Prolongation jusqu'au</th><th>Retard</th>", late_rows, "Aucune copie en retard, aucune prolongation.")}</section>
 </main></body></html>
 """
 

@@ -30,7 +30,7 @@ def normalise(code: str) -> list[str]:
     out: list[str] = []
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
-    except (tokenize.TokenError, IndentationError, SyntaxError):
+    except (tokenize.TokenError, SyntaxError, ValueError, MemoryError, RecursionError):
         return code.split()
     previous = ""
     for tok in tokens:
