@@ -173,7 +173,9 @@ def test_a_students_kernel_loads_no_teacher_module():
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
-    assert "Données de" in text, "la cellule de préparation n'a pas affiché de qui sont les données"
+    assert "Données chargées pour" in text, (
+        "la cellule de préparation n'a pas affiché de qui sont les données"
+    )
     loaded = ast.literal_eval(text[text.rindex("[") :].strip())
     teacher = sorted(m for m in loaded if m.startswith(TEACHER_ONLY))
     assert not teacher, f"le noyau d'un étudiant a chargé des modules de l'enseignant : {teacher}"

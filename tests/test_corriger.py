@@ -5,8 +5,10 @@ The fast tests need no kernel. The batches (marked ``lent``) grade one small cla
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -205,6 +207,22 @@ def test_regrading_gives_identical_scores_and_skips_unchanged_copies(graded_clas
     assert len(list(root.glob("gradebook.db.sauvegarde-*"))) == 2
 
 
+def _class_course_of_its_own(tmp_path: Path, monkeypatch) -> tuple[Path, dict]:
+    """The class course in ``tmp_path`` and a temporary folder of its own (a batch of another test
+    sweeps dead workers' folders too); returns that folder and the environment for ``corriger``."""
+    from nbgrading import course
+
+    _, put = make_course(tmp_path)
+    _class(put, course(TD))
+    # short: the sandbox's ZMQ ipc sockets live below it, and a socket path has at most 107 bytes
+    own_tmp = Path(tempfile.mkdtemp(prefix="pc-", dir="/tmp"))
+    atexit.register(shutil.rmtree, own_tmp, True)
+    monkeypatch.setattr(tempfile, "tempdir", str(own_tmp))
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
+    env["TMPDIR"] = str(own_tmp)
+    return own_tmp, env
+
+
 def _owner_dead(folder: Path) -> bool:
     try:
         return not process_running(int((folder / OWNER_FILE).read_text()))
@@ -216,16 +234,7 @@ def _owner_dead(folder: Path) -> bool:
 def test_kill_9_then_rerun_grades_only_what_is_missing(tmp_path, monkeypatch):
     if sandbox_available():
         pytest.skip(f"Bac à sable indisponible : {sandbox_available()}")
-    from nbgrading import course
-
-    _, put = make_course(tmp_path)
-    _class(put, course(TD))
-    # A temporary folder of its own: a batch of another test sweeps dead workers' folders too.
-    own_tmp = tmp_path / "tmp"
-    own_tmp.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(own_tmp))
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
-    env["TMPDIR"] = str(own_tmp)
+    own_tmp, env = _class_course_of_its_own(tmp_path, monkeypatch)
     proc = subprocess.Popen(
         [sys.executable, "-m", "parcours.cli", "corriger", TD, "--travailleurs", "1"],
         cwd=tmp_path,
@@ -311,15 +320,7 @@ def _interrupt(tmp_path, env, done_before: int, *, group: bool):
 def test_ctrl_c_stops_the_workers_says_what_was_saved_and_a_rerun_resumes(tmp_path, monkeypatch):
     if sandbox_available():
         pytest.skip(f"Bac à sable indisponible : {sandbox_available()}")
-    from nbgrading import course
-
-    _, put = make_course(tmp_path)
-    _class(put, course(TD))
-    own_tmp = tmp_path / "tmp"
-    own_tmp.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(own_tmp))
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
-    env["TMPDIR"] = str(own_tmp)
+    own_tmp, env = _class_course_of_its_own(tmp_path, monkeypatch)
     for group in (True, False):  # Ctrl-C in the terminal, then a SIGINT to the main process only
         before = len(list(tmp_path.glob(f"autograded/*/{TD}/{RESULT_FILE}")))
         code, _, err = _interrupt(tmp_path, env, before, group=group)

@@ -639,7 +639,11 @@ def test_report_says_who_needs_help(term):
     assert "faux : Q1, Q3, Q10<" in row
     blank = next(m for m in members if m.kind == "blank")
     row = _student_row(html, blank.id)
-    assert "copie blanche : 11 non répondues" in row and "en attente" not in row
+    source = json.loads(
+        (tc.ROOT / "solutions" / tc.TD / f"{tc.TD}.ipynb").read_text(encoding="utf-8")
+    )
+    items = [c for c in source["cells"] if c["metadata"].get("nbgrader", {}).get("grade")]
+    assert f"copie blanche : {len(items)} non répondues" in row and "en attente" not in row
     partial = next(m for m in members if m.kind == "partial")
     assert "non répondu : Q6, Q7, Q8, Q9, Q10, Q11<" in _student_row(html, partial.id)
     late = next(m for m in members if m.kind == "late")

@@ -442,7 +442,7 @@ def header_lines(result: BatchResult) -> list[str]:
         lines.append(f"{result.td} a été enregistré dans le carnet de notes depuis solutions/.")
     if result.added_students:
         lines.append(
-            f"Étudiant·es ajouté·es au carnet de notes ({len(result.added_students)}) : "
+            f"Identifiants ajoutés au carnet de notes ({len(result.added_students)}) : "
             + ", ".join(result.added_students)
         )
     return lines

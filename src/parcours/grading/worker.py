@@ -24,7 +24,7 @@ WARM_LINES = [
     "import parcours.notebook.kernel_export",
     "import numpy, pandas, matplotlib.pyplot, parcours.data",
 ]
-IDENTITY = re.compile(r"Données (?:chargées pour|de l'étudiant·e) « ([^»]{1,80}) »")
+IDENTITY = re.compile(r"Données (?:chargées pour|de l'étudiant\u00b7e) « ([^»]{1,80}) »")
 
 
 @dataclass

@@ -18,7 +18,7 @@ from pathlib import Path
 from parcours.grading.results import TdResults, fr_number, late_text, load_td
 from parcours.term.feedback import question_label
 
-IDENTITY = re.compile(r"Données (?:chargées pour|de l'étudiant·e) « ([^»]+) »")
+IDENTITY = re.compile(r"Données (?:chargées pour|de l'étudiant\u00b7e) « ([^»]+) »")
 FAILURES = {
     "delai": "temps dépassé",
     "memoire": "mémoire dépassée",

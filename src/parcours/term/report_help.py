@@ -239,7 +239,8 @@ def _tags(items: list[str], cls: str, word: str) -> str:
     if not items:
         return ""
     full = html.escape(", ".join(items))
-    short = html.escape(", ".join(_short(i) for i in items))
+    # a question split into several graded items is named once
+    short = html.escape(", ".join(dict.fromkeys(_short(i) for i in items)))
     return f'<span class="tag {cls}" title="{full}">{word} : {short}</span>'
 
 
