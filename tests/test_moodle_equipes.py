@@ -12,7 +12,7 @@ import zipfile
 import pytest
 import termclass as tc
 from moodle_import import import_feedback_zip
-from test_trimestre import run
+from test_trimestre import expected_points, on20, run
 
 pytestmark = [pytest.mark.lent, pytest.mark.xdist_group("moodle_equipes")]
 
@@ -77,6 +77,7 @@ def story(tmp_path_factory):
         str(sheet),
         "--sortie",
         str(tmp / "m.csv"),
+        "--provisoire",  # the written answers are not graded yet
         *R,
     )
     steps["csv"] = run("notes", tc.TD, "--sortie", str(tmp / "notes.csv"), *R)
@@ -88,7 +89,7 @@ def test_the_team_copy_is_collected_once_for_its_members(story):
     code, out, _ = story["steps"]["collect"]
     assert code == 0, out
     assert f"copie du groupe « {TEAM} », notée une fois pour e003, e004" in out
-    assert "absente" not in out and "Bilan td03_satisfaction : 3 importée." in out
+    assert "absente" not in out and "Bilan td03_satisfaction : 3 importées." in out
     root = story["root"]
     assert (root / "submitted" / "e003" / tc.TD / f"{tc.TD}.ipynb").is_file()
     assert not (root / "submitted" / "e004").exists()
@@ -98,22 +99,24 @@ def test_every_member_gets_the_grade_page_and_comment(story):
     code, out, _ = story["steps"]["retours"]
     assert code == 0 and "Archive Moodle : 4 retour(s)" in out, out
     members = story["members"]
+    grade = on20(expected_points(members[0])[0])  # four full copies: the same grade
     stored, skipped = import_feedback_zip(story["tmp"] / "r.zip", {m.participant for m in members})
     assert skipped == [] and sorted(stored) == sorted(m.participant for m in members)
     for m in members:
         page = story["root"] / "feedback" / m.id / tc.TD / f"{tc.TD}.html"
         assert stored[m.participant] == {f"retour_{tc.TD}.html": page.read_bytes()}
         text = page.read_text(encoding="utf-8")
-        assert f"({m.id})" in text and "16,8 / 20" in text
+        assert f"({m.id})" in text and f"{grade} / 20" in text
         assert (f"copie du groupe « {TEAM} »" in text) == (m.id in ("e003", "e004"))
+    assert story["steps"]["notes"][0] == 0, story["steps"]["notes"]
     rows = list(csv.reader(io.StringIO((story["tmp"] / "m.csv").read_text(encoding="utf-8"))))
     by_id = {r[0]: r for r in rows[1:]}
     cells = [by_id[f"Participant {m.participant}"] for m in members]
-    assert [c[4] for c in cells] == ["16,8"] * 4
-    assert cells[2][7] == cells[3][7] and cells[2][7].startswith(f"<p>{tc.TD} : <strong>16,8")
+    assert [c[4] for c in cells] == [grade] * 4
+    assert cells[2][7] == cells[3][7] and f"<p>{tc.TD} : <strong>{grade} / 20" in cells[2][7]
     code, out, _ = story["steps"]["csv"]
     notes = (story["tmp"] / "notes.csv").read_text(encoding="utf-8-sig").splitlines()
-    assert sum(line.split(";")[5] == "16,8" for line in notes[1:]) == 4
+    assert sum(line.split(";")[5] == grade for line in notes[1:]) == 4
 
 
 def test_the_report_counts_the_group_once(story):

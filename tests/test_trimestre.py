@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import html
 import io
 import json
 import re
@@ -510,26 +511,51 @@ def test_moodle_feedback_zip_lands_each_page_on_its_own_student(term):
         assert f"({m.id})" in page.read_text(encoding="utf-8")
 
 
+def graded_items() -> list[tuple[str, int, float, str, bool]]:
+    """td03's graded items, read from its statement: (grade id, question number, points, the
+    statement's heading above it, written answer). A question may be split into several items."""
+    source = json.loads(
+        (tc.ROOT / "solutions" / tc.TD / f"{tc.TD}.ipynb").read_text(encoding="utf-8")
+    )
+    items, heading = [], ""
+    for cell in source["cells"]:
+        text = "".join(cell["source"])
+        meta = cell["metadata"].get("nbgrader", {})
+        if cell["cell_type"] == "markdown" and not meta.get("grade"):
+            for line in text.splitlines():
+                if found := re.match(r"## (\d+)\. (.+)", line):
+                    heading = f"Question {found.group(1)} · {found.group(2).strip()}"
+        if meta.get("grade"):
+            number = int(re.search(r"_q(\d+)_", meta["grade_id"]).group(1))
+            written = cell["cell_type"] == "markdown"
+            items.append((meta["grade_id"], number, meta["points"], heading, written))
+    return items
+
+
 def expected_summary(term, m: tc.Member) -> str:
-    """The feedback-comments cell of one student, built from what each kind of copy answered."""
-    maxima = [1, 2, 1, 2, 2, 1, 2, 2, 2, 1, 4]
-    labels = ["taux reponse", "nps global", "csat", "ces", "nps par canal", "graphique"]
-    labels += ["ecarts", "pareto", "traitement", "strategie", "analyse"]
-    got = list(maxima[:10]) + [0]
-    if m.kind == "blank":
-        got = [0] * 11
-    elif m.kind == "partial":
-        got = maxima[:5] + [0] * 6
-    elif m.kind == "mistake":
-        got[0] = got[2] = got[9] = 0
+    """The feedback-comments cell of one student, built from what each kind of copy answered:
+    points per question (its items added up), each question to reread named once."""
     graded = m.id == term["graded"]
     waiting = expected_points(m)[1] and not graded
-    if graded:
-        got[10] = 3
-    points = sum(got) - (1 if m.id == PENALISED else 0)
+    per_question: dict[int, list] = {}  # number → [points, max, waiting, label]
+    for gid, number, maximum, heading, written in graded_items():
+        if written:  # the written analysis, graded by hand in formgrader
+            got = 3 if graded else 0
+            label = f"Question {number} · analyse"  # no numbered heading inside the answer cell
+            pending = waiting
+        else:
+            got = maximum if tc.answered(m.kind, f"{gid}_reponse") else 0
+            if m.kind == "mistake" and f"{gid}_reponse" in tc.MISTAKES:
+                got = 0
+            label, pending = heading, False
+        acc = per_question.setdefault(number, [0, 0, False, label])
+        acc[0] += got
+        acc[1] += maximum
+        acc[2] = acc[2] or pending
+    points = sum(p for p, *_ in per_question.values()) - (1 if m.id == PENALISED else 0)
     cells = [
-        f"Q{i + 1} " + ("à noter" if waiting and i == 10 else str(got[i])) + f"/{maxima[i]}"
-        for i in range(11)
+        f"Q{n} " + ("à noter" if pending else str(got)) + f"/{mx}"
+        for n, (got, mx, pending, _) in per_question.items()
     ]
     text = (
         f"<p>{tc.TD} : <strong>{on20(points)} / 20</strong> ({points} / {TOTAL} points"
@@ -541,12 +567,10 @@ def expected_summary(term, m: tc.Member) -> str:
     if m.id == PENALISED:
         text += "<p>Copie rendue en retard (retard 1 j : −1 pt).</p>"
     missed = [
-        f"Question {i + 1} · {labels[i]}"
-        for i in range(11)
-        if got[i] < maxima[i] and not (waiting and i == 10)
+        label for got, mx, pending, label in per_question.values() if got < mx and not pending
     ]
     if missed:
-        text += "<p>À relire : " + ", ".join(missed) + ".</p>"
+        text += "<p>À relire : " + html.escape(", ".join(missed)) + ".</p>"
     if graded:
         text += f"<p>Commentaire de l'enseignant : Question 11 · analyse : {TEACHER_COMMENT}</p>"
     return text

@@ -440,9 +440,16 @@ def question_groups(results: TdResults, student: str) -> list[tuple[str, float, 
 
 
 def moodle_summary(
-    results: TdResults, student: str, teacher_comments: dict[str, str], *, scale: float = 20.0
+    results: TdResults,
+    student: str,
+    teacher_comments: dict[str, str],
+    *,
+    scale: float = 20.0,
+    labels: dict[str, str] | None = None,
 ) -> str:
-    """A short French HTML summary for Moodle's feedback-comments column (every text escaped)."""
+    """A short French HTML summary for Moodle's feedback-comments column (every text escaped).
+    Questions are named by the statement's headings (*labels*) like the feedback page; a question
+    split into several graded items is named once."""
     esc = html.escape
     sub = results.submissions[student]
 
@@ -467,18 +474,22 @@ def moodle_summary(
         )
     if late_text(sub):
         parts.append(f"<p>Copie rendue en retard ({esc(late_text(sub))}).</p>")
-    missed = [
-        question_label(gid, results.td)
-        for gid, _ctype, _mx in results.questions
-        if gid in sub.questions
-        and sub.questions[gid].score < sub.questions[gid].max_score
-        and not sub.questions[gid].needs_manual
-    ]
+    missed = list(
+        dict.fromkeys(
+            question_label(gid, results.td, labels)
+            for gid, _ctype, _mx in results.questions
+            if gid in sub.questions
+            and sub.questions[gid].score < sub.questions[gid].max_score
+            and not sub.questions[gid].needs_manual
+        )
+    )
     if missed:
         parts.append("<p>À relire : " + esc(", ".join(missed)) + ".</p>")
     said = []
     for gid, text in teacher_comments.items():
-        said.append(text if gid == "__general__" else f"{question_label(gid, results.td)} : {text}")
+        said.append(
+            text if gid == "__general__" else f"{question_label(gid, results.td, labels)} : {text}"
+        )
     comment = " ".join(" ".join(said).split())
     room = SUMMARY_MAX - len("".join(parts)) - 60
     if comment and room > 40:

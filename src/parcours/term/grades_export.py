@@ -150,7 +150,7 @@ def fill_moodle_worksheet(
     A provisional grade is marked in the feedback column (added when the sheet has none)."""
     import json
 
-    from parcours.term.feedback import comments, moodle_summary
+    from parcours.term.feedback import comments, moodle_summary, statement
     from parcours.term.moodle import read_worksheet, write_worksheet
 
     sheet = read_worksheet(worksheet)
@@ -159,6 +159,7 @@ def fill_moodle_worksheet(
 
     teams = load_team_copies(course, td)
     results = load_td(course, td, with_files=False) if comment_col is not None else None
+    labels = statement(course, td)[1] if comment_col is not None else {}
     students = {r.student: r for r in rows if r.td == td}
     by_email = {}
     by_name = {}
@@ -209,7 +210,9 @@ def fill_moodle_worksheet(
         if results is not None and owner in results.submissions:
             while len(row) <= comment_col:
                 row.append("")
-            row[comment_col] = moodle_summary(results, owner, comments(course, td, owner), scale=on)
+            row[comment_col] = moodle_summary(
+                results, owner, comments(course, td, owner), scale=on, labels=labels
+            )
         filled += 1
         if r.statut == "provisoire" and feedback_col is not None:
             while len(row) <= feedback_col:
