@@ -3,6 +3,7 @@ course's gradebook and, with ``--echange``, release it to nbgrader's exchange.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from parcours.term.course import add_course_arguments
@@ -35,15 +36,26 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    for line in publish(args.td, exchange=args.echange, root=args.racine, db=args.db):
+    import sys
+
+    def say(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    for line in publish(args.td, exchange=args.echange, root=args.racine, db=args.db, say=say):
         print(line)
     return 0
 
 
 def publish(
-    td: str, *, exchange: bool = False, root: Path = Path("."), db: str | None = None
+    td: str,
+    *,
+    exchange: bool = False,
+    root: Path = Path("."),
+    db: str | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> list[str]:
-    """Check, release into ``exercises/`` and the gradebook, optionally into the exchange."""
+    """Check, release into ``exercises/`` and the gradebook, optionally into the exchange;
+    ``say(line)`` tells each step in French as it starts (the check takes seconds)."""
     from parcours.commands.collecter import check_td_name
     from parcours.commands.sujets import list_tds, release_all
     from parcours.grading.config import _env
@@ -65,12 +77,15 @@ def publish(
             f"TD inconnu : « {td} »."
             + (f" TD disponibles : {', '.join(known)}." if known else f" ({solutions} est vide.)")
         )
-    release_all(tds=[td], solutions=solutions, output=release, check=True)
+    say = say or (lambda line: None)
+    release_all(tds=[td], solutions=solutions, output=release, check=True, say=say)
     lines = [f"{td} : la solution obtient tous les points ; sujet écrit dans {release / td}."]
+    say(f"{td} : enregistrement dans le carnet de notes…")
     api = course.api()
     _generate_beside(api, td, release)
     lines.append(f"{td} : enregistré dans la base des notes (questions et barème).")
     if exchange:
+        say(f"{td} : dépôt dans l'échange nbgrader…")
         with _env():
             result = api.release_assignment(td)
         if not result.get("success"):
