@@ -446,7 +446,7 @@ def collect(
         if s.id not in matched and s.id not in maybe:
             report.lines.append(Line("absente", s.id, s.full_name, "", "aucune copie reçue"))
     if deadline is not None:  # the class report tells late copies from it
-        from parcours.term.report_help import save_deadline
+        from parcours.term.student_view import save_deadline
 
         save_deadline(course, td, deadline)
     if participants:
