@@ -16,6 +16,7 @@ result dict (as data) back to that writer, in completion order.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing as mp
 import queue as queue_mod
@@ -277,11 +278,18 @@ class GradingPlugin(WorkerPlugin):
         return result
 
 
-def grade_on_worker(plugin_name: str, student, name, data, empreinte, alerts) -> dict:
-    """The Dask task: grade one submission with this worker's batch plugin."""
+def grade_on_worker(
+    plugin_name: str, student, name, data, empreinte, alerts, source_digest: str
+) -> dict:
+    """The Dask task: grade one submission with this worker's batch plugin, whose source notebook
+    must be the one the task was made for."""
+    import hashlib
+
     from distributed import get_worker
 
     plugin = get_worker().plugins[plugin_name]
+    if hashlib.sha256(plugin.files.source).hexdigest() != source_digest:
+        raise ExecutorError("Travailleur refusé : son sujet n'est pas celui de cette correction.")
     return plugin.grade(student, name, data, empreinte, alerts)
 
 
@@ -338,6 +346,7 @@ class DaskExecutor:
             self.workers = sum(client.nthreads(good).values())
             client.register_plugin(GradingPlugin(plugin_name, self.files, settings, expected))
             registered = True
+            source_digest = hashlib.sha256(self.files.source).hexdigest()
             by_key = {}
             for t in tasks:
                 future = client.submit(
@@ -348,6 +357,7 @@ class DaskExecutor:
                     Path(t.notebook).read_bytes(),
                     t.empreinte,
                     t.alerts,
+                    source_digest,
                     key=f"{plugin_name}-{t.student}",
                     pure=False,
                     workers=good,
