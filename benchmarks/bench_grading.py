@@ -13,7 +13,7 @@ of a worker. `--runs N` repeats the whole comparison and reports medians (defaul
 both takes several minutes on 2 cores).
 
 `--grappe`: the Dask path instead of stock nbgrader. The benchmark starts a `dask scheduler` and
-one `dask worker` with one thread per core on 127.0.0.1, each in a short temporary folder of its
+one `dask worker` with one process (of one thread) per core on 127.0.0.1, each in a short temporary folder of its
 own, and grades the same 60 copies with the local pool and through `--grappe` in each run
 (alternating which goes first). It reports both wall times (median of the runs), the scheduler's
 own cost per task (round trip of empty tasks through the same scheduler), the time the one
@@ -222,13 +222,22 @@ class LocalCluster:
             self._start("ordonnanceur", ["scheduler", "--host", "127.0.0.1", "--port", str(port)]),
             self._start(
                 "travailleur",
-                ["worker", self.address, "--nthreads", str(threads), "--host", "127.0.0.1"],
+                [
+                    "worker",
+                    self.address,
+                    "--nworkers",
+                    str(threads),
+                    "--nthreads",
+                    "1",
+                    "--host",
+                    "127.0.0.1",
+                ],
             ),
         ]
         from distributed import Client
 
         with Client(self.address, timeout=60) as client:
-            client.wait_for_workers(1, timeout=120)
+            client.wait_for_workers(threads, timeout=120)
 
     def _start(self, name: str, args: list[str]) -> subprocess.Popen:
         folder = self.base / name
@@ -338,7 +347,7 @@ def cluster_main(runs_n: int, n_students: int) -> int:
     paper = max(grading, copies * writer, copies * overhead["debit_s"])
     print(
         f"{n} copies de {TD}, {len(runs)} exécution(s), {os.cpu_count()} cœurs ; grappe : un "
-        f"ordonnanceur et un travailleur de {threads} fils sur 127.0.0.1."
+        f"ordonnanceur et {threads} processus travailleurs sur 127.0.0.1."
     )
     print("Notes identiques copie par copie (grappe et local) : oui.")
     print(f"Local ({threads} travailleurs)  : {local:.1f} s, soit {local / n:.2f} s par copie.")

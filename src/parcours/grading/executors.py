@@ -9,8 +9,8 @@ result dict (as data) back to that writer, in completion order.
   ``distributed`` cluster. Nothing assumes a shared filesystem: a task carries the submission's bytes,
   its author and digests; the source notebook, the course's nbgrader config and the settings (limits,
   secret) go once per batch in a worker plugin, kept in memory (the secret is never written on a
-  worker). Each Dask worker thread grades in its own bwrap sandbox with a warm zygote, as a local
-  worker does. Workers whose ``parcours``, pandas or numpy version differs from the teacher's, or
+  worker). Each Dask worker process grades one copy at a time in its bwrap sandbox with a warm zygote,
+  as a local worker does (run one worker process per core: ``--nworkers 8 --nthreads 1``). Workers whose ``parcours``, pandas or numpy version differs from the teacher's, or
   without bwrap (unless ``--sans-isolation``), are refused before grading.
 """
 
@@ -31,6 +31,7 @@ from pathlib import Path
 from parcours.grading.worker import Settings, Task
 
 VERSIONED = ("parcours", "pandas", "numpy")
+GRADING_LOCK = threading.Lock()
 
 
 class ExecutorError(RuntimeError):
@@ -199,9 +200,8 @@ class GradingPlugin(WorkerPlugin):
         self.sandboxes: list = []
         self.lock = threading.Lock()
         if not self.refused and self.settings.isolated and self.settings.forked:
-            threads = max(1, int(getattr(getattr(worker, "state", None), "nthreads", 0) or 1))
-            for _ in range(threads):  # warm: the zygotes import while the first tasks arrive
-                self.pool.put(self._new_sandbox())
+            # warm: the zygote imports while the first task arrives
+            self.pool.put(self._new_sandbox())
 
     def teardown(self, worker=None) -> None:
         with self.lock:
@@ -230,12 +230,19 @@ class GradingPlugin(WorkerPlugin):
         return sandbox
 
     def grade(self, student: str, name: str, data: bytes, empreinte: str, alerts: list) -> dict:
+        if self.refused:
+            raise ExecutorError(f"Travailleur refusé : {self.refused}")
+        # The checks set the author's id (and the secret) in this process's environment: two
+        # copies graded at once by two threads of one process would read each other's data. One
+        # copy at a time per process; a machine runs one Dask worker process per core.
+        with GRADING_LOCK:
+            return self._grade(student, name, data, empreinte, alerts)
+
+    def _grade(self, student: str, name: str, data: bytes, empreinte: str, alerts: list) -> dict:
         import resource
 
         from parcours.grading import worker as w
 
-        if self.refused:
-            raise ExecutorError(f"Travailleur refusé : {self.refused}")
         folder = Path(tempfile.mkdtemp(prefix="copie-", dir=self.base))
         notebook = folder / name
         notebook.write_bytes(data)
@@ -343,7 +350,7 @@ class DaskExecutor:
             if not good:
                 detail = " ".join(self.refused) or "aucun travailleur connecté à l'ordonnanceur."
                 raise ExecutorError(f"Aucun travailleur Dask ne peut corriger : {detail}")
-            self.workers = sum(client.nthreads(good).values())
+            self.workers = len(good)  # one copy at a time per worker process
             client.register_plugin(GradingPlugin(plugin_name, self.files, settings, expected))
             registered = True
             source_digest = hashlib.sha256(self.files.source).hexdigest()
