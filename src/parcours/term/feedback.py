@@ -215,7 +215,8 @@ th{background:#f0f3f6;font-weight:600}.pts{white-space:nowrap;font-weight:600}.o
 @media (max-width:600px){main{margin:0;border-radius:0;padding:1rem}.score{gap:.6rem}
 .box b{font-size:1.35rem}thead{display:none}tr{display:block;border-bottom:1px solid #e3e8ee;padding:.4rem 0}
 td{display:block;border:0;padding:.15rem 0}td:first-child{font-weight:600}.pts{white-space:normal}}
-.comment{margin-top:.35rem;color:#34495e;font-style:italic}footer{margin-top:1.5rem;color:#7b8794;font-size:.85rem}
+.comment{margin-top:.35rem;color:#34495e;font-style:italic}
+.revoir{margin-top:.35rem;font-size:.92rem}.revoir a{color:#1a5fa8}footer{margin-top:1.5rem;color:#7b8794;font-size:.85rem}
 """
 
 
@@ -231,8 +232,12 @@ def render(
     scale: float = 20.0,
     title: str = "",
     labels: dict[str, str] | None = None,
+    review=None,
+    page_dir: Path | None = None,
 ) -> str:
-    """The HTML page of one student (only their own data goes in)."""
+    """The HTML page of one student (only their own data goes in). ``review``
+    (:class:`parcours.term.carte.ReviewLinks`) adds « À revoir : » to every item not at full
+    marks, with links relative to ``page_dir`` when the book has no address."""
     sub = results.submissions[student]
     esc = html.escape
     result = sub.result or {}
@@ -272,6 +277,8 @@ def render(
             if comment
             else ""
         )
+        if review is not None and q.score < q.max_score and not q.needs_manual:
+            comment_html += review.html(gid, page_dir)
         rows.append(
             f'<tr><td>{esc(question_label(gid, td, labels))}</td><td class="pts {cls}">{pts}</td>'
             f"<td>{esc(msg)}{comment_html}</td></tr>"
@@ -338,6 +345,7 @@ def student_page(
     names=None,
     scale: float = 20.0,
     statement_parts=None,
+    review=None,
 ) -> str:
     """The page of one student (what ``retours`` writes and nbgrader's feedback exporter returns)."""
     from parcours.grading.results import load_td
@@ -360,7 +368,15 @@ def student_page(
         scale=scale,
         title=title,
         labels=labels,
+        review=review if review is not None else _review(course, td),
+        page_dir=course.root / "feedback" / sid / td,
     )
+
+
+def _review(course, td: str):
+    from parcours.term.carte import review_links
+
+    return review_links(course, td)
 
 
 def write_feedback(
@@ -377,6 +393,7 @@ def write_feedback(
         raise ValueError(f"Aucune copie corrigée de « {student} » pour {td}.")
     sources = cell_sources(course, td)
     title, labels = statement(course, td)
+    review = _review(course, td)
     written = []
     for sid in chosen:
         page = student_page(
@@ -388,6 +405,7 @@ def write_feedback(
             names=names,
             scale=scale,
             statement_parts=(title, labels),
+            review=review,
         )
         target = course.root / "feedback" / sid / td / f"{td}.html"
         write_bytes_atomic(target, page.encode("utf-8"))

@@ -1,0 +1,162 @@
+"""The skills map (issue 19): every graded item of the five TDs names the book section that teaches
+it, its toolbox entries and the competency blocks it evidences; the labels exist in the built book;
+a section the book presents as drawn on by a TD is the section of one of its graded items."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from parcours.data.competences import BLOCS, DIPLOMES, NON_VERIFIE, choisir_diplomes, niveau
+from parcours.term.carte import Item, book_sections, map_problems, notebook_map, section_link
+
+ROOT = Path(__file__).resolve().parents[1]
+TDS = sorted(p.name for p in (ROOT / "solutions").glob("td*") if p.is_dir())
+
+
+def book_labels(site: Path) -> dict[str, tuple[str, str]]:
+    """``label → (address, title)`` of the built book's Sphinx inventory."""
+    from sphinx.util.inventory import InventoryFile
+
+    with open(site / "objects.inv", "rb") as f:
+        inv = InventoryFile.load(f, "", posixpath.join)
+    return {k: (v[2], v[3]) for k, v in inv["std:label"].items()}
+
+
+def test_the_five_tds_are_mapped():
+    assert TDS == [
+        "td00_prise_en_main",
+        "td01_experience_client",
+        "td02_processus_achat",
+        "td03_satisfaction",
+        "td04_cycle_de_vie",
+    ]
+
+
+@pytest.mark.parametrize("folder", ["solutions", "exercises"])
+@pytest.mark.parametrize("td", TDS)
+def test_every_graded_item_has_a_section_of_the_built_book_tools_and_blocks(td, folder, site):
+    """Also in the student's notebook: nbgrader's release keeps the map."""
+    items = notebook_map(ROOT / folder / td / f"{td}.ipynb")
+    assert items
+    labels = book_labels(site)
+    assert map_problems(items, set(labels)) == []
+    for item in items:  # the label's page is built and holds its anchor
+        address = labels[item.section][0]
+        page, anchor = address.split("#") if "#" in address else (address, "")
+        html = (site / page).read_text(encoding="utf-8")
+        assert not anchor or f'id="{anchor}"' in html, address
+
+
+def test_the_map_check_fails_on_a_missing_section_an_unknown_label_or_block():
+    items = [
+        Item("q1", 1, "calcul", "", (), ("bts_mco_1",)),
+        Item("q2", 1, "calcul", "ch9_inexistant", ("boite_a_outils_mean",), ("bts_mco_9",)),
+        Item("q3", 1, "calcul", "ch3_satisfaction_nps", ("ch3_satisfaction_nps",), ()),
+    ]
+    labels = {"ch3_satisfaction_nps", "boite_a_outils_mean"}
+    assert map_problems(items, labels) == [
+        "q1 : aucune section du cours",
+        "q2 : la section « ch9_inexistant » n'existe pas dans le livre",
+        "q2 : bloc inconnu « bts_mco_9 »",
+        "q3 : « ch3_satisfaction_nps » n'est pas une fiche de la boîte à outils",
+        "q3 : aucun bloc de compétences",
+    ]
+
+
+def drawn_on(page: str) -> set[str]:
+    """Chapter sections a TD page's « Rappels utiles » says the TD draws on."""
+    text = (ROOT / "book" / f"{page}.md").read_text(encoding="utf-8")
+    part = text.split("## Rappels utiles", 1)[1] if "## Rappels utiles" in text else ""
+    part = part.split("\n## ", 1)[0]
+    return set(re.findall(r"\{ref\}`(?:[^`<]*<)?(ch\d_\w+?)>?`", part))
+
+
+@pytest.mark.parametrize("td", TDS)
+def test_a_section_the_td_page_points_to_is_graded_in_that_td(td):
+    graded = {i.section for i in notebook_map(ROOT / "solutions" / td / f"{td}.ipynb")}
+    assert drawn_on(td) <= graded, (
+        f"{td}.md renvoie à des sections qu'aucun item noté du TD n'évalue : "
+        f"{sorted(drawn_on(td) - graded)}"
+    )
+
+
+def test_the_pointer_check_reads_the_td_pages_references():
+    assert "ch3_satisfaction_nps" in drawn_on("td03_satisfaction")
+    assert "ch3_satisfaction_mediation" not in drawn_on("td03_satisfaction")
+
+
+@pytest.mark.parametrize("td", TDS)
+def test_an_items_toolbox_entries_are_linked_from_its_td_page(td):
+    page = (ROOT / "book" / f"{td}.md").read_text(encoding="utf-8")
+    linked = set(re.findall(r"<(boite_a_outils_\w+)>", page))
+    for item in notebook_map(ROOT / "solutions" / td / f"{td}.ipynb"):
+        assert set(item.outils) <= linked, (item.grade_id, sorted(set(item.outils) - linked))
+
+
+def test_the_map_script_is_idempotent_and_says_the_notebooks_follow_it():
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "carte_competences.py"), "--verifier"],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "Carte des compétences à jour." in out.stdout
+
+
+def test_sections_read_from_the_sources_match_the_built_book(site):
+    labels = book_labels(site)
+    sections = book_sections(ROOT / "book")
+    for td in TDS:
+        for item in notebook_map(ROOT / "solutions" / td / f"{td}.ipynb"):
+            s = sections[item.section]
+            assert labels[item.section][0] == f"{s.page}.html#{s.anchor}"
+            link = section_link(s, page_dir=site, built=site)
+            assert link == f"{s.page}.html#{s.anchor}"
+
+
+def test_blocks_have_their_official_wording_and_unverified_ones_say_so():
+    assert (
+        BLOCS["bts_mco_1"].intitule == "Développer la relation client et assurer la vente conseil"
+    )
+    assert BLOCS["bac_pro_mcv_2"].intitule == "Suivre les ventes"
+    assert BLOCS["bts_ndrc_2"].intitule == "Relation client à distance et digitalisation"
+    tc = [b for b in BLOCS.values() if b.diplome == "but_tc"]
+    assert len(tc) == 3 and all(NON_VERIFIE in b.libelle for b in tc)
+    assert NON_VERIFIE not in BLOCS["bts_mco_1"].libelle
+    assert {b.diplome for b in BLOCS.values()} == set(DIPLOMES)
+    assert [b.numero for b in BLOCS.values() if b.diplome == "bts_mco"] == [
+        "Bloc 1",
+        "Bloc 2",
+        "Bloc 3",
+        "Bloc 4",
+    ]
+
+
+def test_levels_follow_the_thresholds_and_diplomas_are_checked():
+    assert [niveau(p) for p in (0, 24.9, 25, 49.9, 50, 74.9, 75, 100)] == [
+        "non acquis",
+        "non acquis",
+        "en cours d'acquisition",
+        "en cours d'acquisition",
+        "acquis",
+        "acquis",
+        "maîtrisé",
+        "maîtrisé",
+    ]
+    assert niveau(60, (40, 60, 80)) == "acquis"
+    assert choisir_diplomes(["bts_mco", "bac_pro_mcv"]) == ["bts_mco", "bac_pro_mcv"]
+    with pytest.raises(ValueError, match="Diplôme inconnu.*« bts_xyz »"):
+        choisir_diplomes(["bts_xyz"])
+
+
+def test_no_item_of_the_map_is_left_without_a_block_of_each_diploma_it_could_serve():
+    """Every item evidences a block of the BTS MCO (the course's main diploma)."""
+    for td in TDS:
+        for item in notebook_map(ROOT / "solutions" / td / f"{td}.ipynb"):
+            assert any(b.startswith("bts_mco_") for b in item.blocs), item.grade_id
