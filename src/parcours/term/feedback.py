@@ -94,6 +94,28 @@ def safe_message(message: str, allowed: set[str], *, ename: str = "AssertionErro
     return WRONG
 
 
+def shown_message(
+    points: float,
+    max_points: float,
+    message: str,
+    source: str,
+    *,
+    error: tuple[str, str] | None = None,
+) -> str:
+    """What a student may read about one autograded question: « Réussi. », a fixed text of the
+    test cell's author, or a generic sentence (never a computed value or hidden test code)."""
+    if points >= max_points:
+        return "Réussi."
+    allowed = author_messages(source)
+    if message and _missing(message):
+        return _norm(message)
+    if message:
+        return safe_message(message, allowed)
+    if error:
+        return safe_message(error[1], allowed, ename=error[0])
+    return WRONG
+
+
 def cell_sources(course, td: str) -> dict[str, str]:
     """Source of each grade cell as saved by nbgrader at release (hidden tests included)."""
     with course.gradebook() as gb:
@@ -262,15 +284,13 @@ def render(
         elif q.score == 0 and _unanswered(gid, from_file, errors):
             msg, cls = BLANK, "blank"
         else:
-            allowed = author_messages(sources.get(gid, ""))
-            if from_file.get("message") and _missing(str(from_file["message"])):
-                msg = _norm(str(from_file["message"]))
-            elif from_file.get("message"):
-                msg = safe_message(from_file["message"], allowed)
-            elif gid in errors:
-                msg = safe_message(errors[gid][1], allowed, ename=errors[gid][0])
-            else:
-                msg = WRONG
+            msg = shown_message(
+                q.score,
+                q.max_score,
+                str(from_file.get("message") or ""),
+                sources.get(gid, ""),
+                error=errors.get(gid),
+            )
         comment = teacher_comments.get(gid) or teacher_comments.get(f"{gid}_reponse")
         comment_html = (
             f'<div class="comment">Commentaire de l\'enseignant : {esc(comment)}</div>'
