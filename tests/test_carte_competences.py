@@ -4,6 +4,7 @@ a section the book presents as drawn on by a TD is the section of one of its gra
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 import subprocess
@@ -160,3 +161,59 @@ def test_no_item_of_the_map_is_left_without_a_block_of_each_diploma_it_could_ser
     for td in TDS:
         for item in notebook_map(ROOT / "solutions" / td / f"{td}.ipynb"):
             assert any(b.startswith("bts_mco_") for b in item.blocs), item.grade_id
+
+
+def _soup(site: Path, page: str):
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup((site / page).read_text(encoding="utf-8"), "html.parser")
+
+
+@pytest.mark.parametrize("td", TDS)
+def test_the_td_page_lists_per_question_the_sections_it_draws_on(td, site):
+    from parcours.term.carte import question_numbers
+
+    cells = json.loads((ROOT / "exercises" / td / f"{td}.ipynb").read_text(encoding="utf-8"))
+    numbers = question_numbers(cells["cells"])
+    expected: dict[int, set[str]] = {}
+    for item in notebook_map(ROOT / "exercises" / td / f"{td}.ipynb"):
+        anchor = book_sections(ROOT / "book")[item.section].anchor
+        expected.setdefault(numbers[item.grade_id][0], set()).add(anchor)
+    box = _soup(site, f"book/{td}.html").select_one(".carte-competences")
+    assert box is not None, f"{td}.html ne liste pas les sections par question"
+    shown = {}
+    for li in box.select("li"):
+        m = re.match(r"Question (\d+)", li.get_text(" ", strip=True))
+        if m:
+            shown[int(m.group(1))] = {a["href"].split("#")[-1] for a in li.select("a")}
+    assert set(shown) == set(expected)
+    for number, anchors in expected.items():
+        assert anchors <= shown[number], (td, number)
+
+
+CHAPTERS = sorted(p.stem for p in (ROOT / "book").glob("ch*.md"))
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_each_chapter_opens_with_the_blocks_it_serves(chapter, site):
+    sections = book_sections(ROOT / "book")
+    served = set()
+    for td in TDS:
+        for item in notebook_map(ROOT / "solutions" / td / f"{td}.ipynb"):
+            if sections[item.section].page == f"book/{chapter}":
+                served |= set(item.blocs)
+    assert served, chapter
+    soup = _soup(site, f"book/{chapter}.html")
+    h1 = soup.select_one("main h1, article h1")
+    box = h1.find_next(class_="blocs-competences")
+    assert box is not None
+    first = next(t for t in h1.find_all_next(["p", "figure", "table"]))
+    assert first.find_parent(class_="blocs-competences") is not None, (
+        "le chapitre ne s'ouvre pas sur ses blocs"
+    )
+    text = box.get_text(" ", strip=True).replace("\u2019", "'")
+    for b in BLOCS.values():
+        head = f"{DIPLOMES[b.diplome].court} — {b.numero}"
+        assert (head in text) == (b.id in served), (chapter, b.id)
+        if b.id in served and not b.verifie:
+            assert f"{b.intitule} ({NON_VERIFIE})" in text

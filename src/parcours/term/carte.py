@@ -243,3 +243,29 @@ def review_links(course, td: str) -> ReviewLinks:
         base=book_address(course.root),
         built=built,
     )
+
+
+QUESTION_ID = re.compile(r"_q(\d+)_")
+QUESTION_HEADING = re.compile(r"^#{2,3}\s+(?:Question\s+)?(\d+)\s*(?:[.—–:-]\s*)?(.*)$")
+
+
+def question_numbers(cells: list[dict]) -> dict[str, tuple[int | None, str]]:
+    """``grade_id`` of each graded cell (code or written) → (question number, heading title).
+    The number comes from the id (``td00_q06_…`` → 6) when it has one, since a heading may group
+    two questions; the title from the last numbered heading above the cell."""
+    found: dict[str, tuple[int | None, str]] = {}
+    current: tuple[int | None, str] = (None, "")
+    for cell in cells:
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        meta = (cell.get("metadata") or {}).get("nbgrader") or {}
+        if cell.get("cell_type") == "markdown" and not meta.get("grade"):
+            for line in source.splitlines():
+                m = QUESTION_HEADING.match(line.strip())
+                if m:
+                    current = (int(m.group(1)), m.group(2).strip())
+        gid = meta.get("grade_id")
+        if gid and meta.get("grade"):
+            m = QUESTION_ID.search(f"{gid}_")
+            found[str(gid)] = (int(m.group(1)) if m else current[0], current[1])
+    return found

@@ -284,16 +284,22 @@ th{background:#f0f3f6;font-weight:600;position:sticky;top:0}
 td.lv{white-space:nowrap}.lv b{display:inline-block;border-radius:5px;padding:.05rem .4rem;color:#fff;font-weight:600;font-size:.82rem}
 .pct{color:#5b6875;font-size:.82rem;display:block}
 @media (max-width:600px){main{margin:0;border-radius:0;padding:1rem}.blocks{grid-template-columns:1fr}
+.wrap{overflow:visible}table,tbody{display:block;width:100%}
 thead{display:none}tr{display:block;border-bottom:1px solid #cfd6de;padding:.5rem 0}
-td{display:flex;justify-content:space-between;gap:.8rem;border:0;padding:.15rem 0}
-td::before{content:attr(data-bloc);color:#5b6875;font-size:.82rem;flex:1}
-td:first-child{font-weight:600;display:block}td:first-child::before{content:none}.pct{display:inline;margin-left:.3rem}}
+td{display:flex;flex-wrap:wrap;align-items:baseline;gap:.15rem .5rem;border:0;padding:.15rem 0}
+td::before{content:attr(data-bloc);color:#5b6875;font-size:.82rem;flex:1 0 7.5rem}
+td:first-child{font-weight:600;display:block}td:first-child::before{content:none}.pct{display:inline;margin-left:auto}}
 footer{margin-top:1.5rem;color:#7b8794;font-size:.85rem}
 """
 
 
 def _short(b: Bloc) -> str:
     return f"{DIPLOMES[b.diplome].court} {b.numero}"
+
+
+def _tag(b: Bloc) -> str:
+    """The block's name in a cell's label on phones (starred when its wording is unverified)."""
+    return _short(b) + ("" if b.verifie else " *")
 
 
 def render_grid(grid: Grid) -> str:
@@ -337,7 +343,7 @@ def render_grid(grid: Grid) -> str:
             f'<div class="bar" role="img" aria-label="{esc(counts)}">{segs}</div>'
             f'<div class="counts">{counts if total else "pas encore évalué"}</div></div>'
         )
-    head = "".join(f"<th>{esc(_short(b))}</th>" for b in grid.blocks)
+    head = "".join(f"<th>{esc(_short(b))}{'' if b.verifie else ' *'}</th>" for b in grid.blocks)
     body = []
     for sid, nom, prenom, _groupe in grid.students:
         name = " ".join(x for x in (prenom, nom) if x) or sid
@@ -346,11 +352,11 @@ def render_grid(grid: Grid) -> str:
             cell = grid.cells[(sid, b.id)]
             lv = grid.level(cell)
             if not lv:
-                tds.append(f'<td class="lv" data-bloc="{esc(_short(b))}">—</td>')
+                tds.append(f'<td class="lv" data-bloc="{esc(_tag(b))}">—</td>')
                 continue
             mark = " (provisoire)" if cell.pending else ""
             tds.append(
-                f'<td class="lv" data-bloc="{esc(_short(b))}"><b style="background:{COLORS[lv]}">'
+                f'<td class="lv" data-bloc="{esc(_tag(b))}"><b style="background:{COLORS[lv]}">'
                 f"{esc(lv)}</b><span class=pct>{fr_number(round(cell.share, 1))} %{mark}</span></td>"
             )
         body.append("<tr>" + "".join(tds) + "</tr>")
@@ -371,6 +377,7 @@ acquis de {t2} à {t3} % ; maîtrisé à partir de {t3} % (c.Parcours.seuils_com
 <h2>Par étudiant</h2>
 <div class="wrap"><table><thead><tr><th>Étudiant</th>{head}</tr></thead>
 <tbody>{"".join(body)}</tbody></table></div>
+{"<p class=sub>* " + esc(NON_VERIFIE) + ".</p>" if any(not b.verifie for b in grid.blocks) else ""}
 <footer>Un item compte pour chacun des blocs que la carte des compétences lui associe. Un TD sans
 copie ne compte pas ; une réponse rédigée pas encore notée non plus (« provisoire »).</footer>
 </main></body></html>
