@@ -217,3 +217,69 @@ def test_each_chapter_opens_with_the_blocks_it_serves(chapter, site):
         assert (head in text) == (b.id in served), (chapter, b.id)
         if b.id in served and not b.verifie:
             assert f"{b.intitule} ({NON_VERIFIE})" in text
+
+
+def test_review_links_use_the_books_address_when_it_is_configured(tmp_path):
+    from parcours.term.carte import ReviewLinks, book_address
+
+    sections = book_sections(ROOT / "book")
+    item = Item("q", 1, "calcul", "ch3_satisfaction_csat", ("boite_a_outils_mean",), ("bts_mco_1",))
+    (tmp_path / "_config.yml").write_text(
+        'html:\n  baseurl: "https://cours.lycee-a.fr/parcours/"\n'
+    )
+    base = book_address(tmp_path)
+    assert base == "https://cours.lycee-a.fr/parcours"
+    line = ReviewLinks({"q": item}, sections, base=base).html("q", None)
+    assert (
+        '<a href="https://cours.lycee-a.fr/parcours/book/ch3_satisfaction.html'
+        '#ch3-satisfaction-csat">3.1 Le CSAT (Chapitre 3 — Mesurer la satisfaction client)</a>'
+    ) in line
+    assert "boite_a_outils.html#boite-a-outils-mean" in line
+    (tmp_path / "_config.yml").write_text('html:\n  baseurl: "https://www.exemple.fr/cours"\n')
+    assert book_address(tmp_path) == ""  # a documentation placeholder: no address
+    no_book = ReviewLinks({"q": item}, sections, base="", built=None).html("q", tmp_path)
+    assert "href" not in no_book and "À revoir : 3.1 Le CSAT" in no_book
+    assert ReviewLinks({"q": item}, sections).html("autre", None) == ""
+
+
+def _cli(*args):
+    import contextlib
+    import io
+
+    from parcours.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(args))
+        except SystemExit as exc:
+            code = exc.code
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        (
+            'c.Parcours.diplomes = ["bts_mco", "bts_xyz"]',
+            "Diplôme inconnu dans c.Parcours.diplomes",
+        ),
+        ("c.Parcours.seuils_competences = [50, 25, 75]", "trois pourcentages croissants"),
+        ("c.Parcours.diplomes = choisir()", "doit être une valeur écrite telle quelle"),
+    ],
+)
+def test_a_bad_competency_setting_gets_a_french_message_and_writes_nothing(
+    tmp_path, setting, message
+):
+    (tmp_path / "nbgrader_config.py").write_text(f"c = get_config()\n{setting}\n")
+    code, out, err = _cli("rapport", "--competences", "--racine", str(tmp_path))
+    assert code == 2 and message in err, (code, out, err)
+    assert "Traceback" not in err
+    assert not (tmp_path / "rapports").exists() and not (tmp_path / "gradebook.db").exists()
+
+
+def test_rapport_needs_a_td_or_competences_said_in_french(tmp_path):
+    code, _, err = _cli("rapport", "--racine", str(tmp_path))
+    assert code == 2 and "Donnez le TD du rapport" in err
+    code, _, err = _cli("rapport", "td03_satisfaction", "--competences", "--racine", str(tmp_path))
+    assert code == 2 and "ne donnez pas de TD" in err
