@@ -283,3 +283,30 @@ def test_rapport_needs_a_td_or_competences_said_in_french(tmp_path):
     assert code == 2 and "Donnez le TD du rapport" in err
     code, _, err = _cli("rapport", "td03_satisfaction", "--competences", "--racine", str(tmp_path))
     assert code == 2 and "ne donnez pas de TD" in err
+
+
+def test_the_moodle_feedback_zip_carries_no_link_to_the_teachers_own_book(tmp_path):
+    """A page in the zip is read from Moodle: a link relative to the teacher's _build/html would be
+    dead there; the section's name stays, and a link to the book's web address stays too."""
+    import zipfile
+
+    from parcours.term.moodle import write_feedback_zip
+
+    page = tmp_path / "retour.html"
+    page.write_text(
+        '<html><body><table><tr><td>Question 3</td><td>0 / 1</td><td>Faux.<div class="revoir">'
+        'À revoir : <a href="../../../_build/html/book/ch3_satisfaction.html#ch3-satisfaction-csat">'
+        "3.1 Le CSAT</a> ; boîte à outils : "
+        '<a href="https://cours.lycee-a.fr/book/boite_a_outils.html#boite-a-outils-mean">mean</a>'
+        "</div></td></tr></table></body></html>",
+        encoding="utf-8",
+    )
+    target = tmp_path / "retours.zip"
+    write_feedback_zip(
+        {"e1": page}, {"e1": "12"}, {"e1": "Zoé Durand"}, target, td="td03_satisfaction"
+    )
+    with zipfile.ZipFile(target) as z:
+        (name,) = z.namelist()
+        text = z.read(name).decode("utf-8")
+    assert "_build/html" not in text and "À revoir : 3.1 Le CSAT ; boîte à outils" in text
+    assert 'href="https://cours.lycee-a.fr/book/boite_a_outils.html#boite-a-outils-mean"' in text

@@ -269,3 +269,15 @@ def question_numbers(cells: list[dict]) -> dict[str, tuple[int | None, str]]:
             m = QUESTION_ID.search(f"{gid}_")
             found[str(gid)] = (int(m.group(1)) if m else current[0], current[1])
     return found
+
+
+_REVIEW_BLOCK = re.compile(r'<div class="revoir">.*?</div>', re.S)
+_LOCAL_LINK = re.compile(r'<a href="(?!https?://)[^"]*">(.*?)</a>', re.S)
+
+
+def without_local_links(page: bytes) -> bytes:
+    """A feedback page to hand out elsewhere (Moodle's zip): « À revoir » links into the teacher's
+    built book become plain text; links to the book's web address stay."""
+    text = page.decode("utf-8")
+    text = _REVIEW_BLOCK.sub(lambda m: _LOCAL_LINK.sub(r"\1", m.group(0)), text)
+    return text.encode("utf-8")
