@@ -22,6 +22,7 @@ import re
 from pathlib import Path
 
 from parcours.grading.results import TdResults, autograded_notebook, fr_number
+from parcours.term.wording import plural
 
 MARKER = re.compile(r"^\s*#+\s*(BEGIN|END) (SOLUTION|HIDDEN TESTS)\s*$")
 GENERIC = {
@@ -311,7 +312,7 @@ def render(
         )
     if sub.penalty:
         notes.append(
-            f'<div class="warn">Pénalité de retard : −{fr_number(sub.penalty)} point(s).</div>'
+            f'<div class="warn">Pénalité de retard : −{plural(sub.penalty, "point", shown=fr_number(sub.penalty))}.</div>'
         )
     if general:
         notes.append(f'<div class="comment">{esc(general)}</div>')
