@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from parcours.grading.results import TdResults, fr_number, load_td
+from parcours.grading.results import TdResults, fr_number, late_text, load_td
 from parcours.term.feedback import question_label
 
 IDENTITY = re.compile(r"Données (?:chargées pour|de l'étudiant\u00b7e) « ([^»]+) »")
@@ -43,6 +43,7 @@ class ClassReport:
     identity: list[tuple[str, str]] = field(default_factory=list)
     copies: list = field(default_factory=list)
     absent: list[str] = field(default_factory=list)
+    extensions: dict[str, datetime] = field(default_factory=dict)  # student → end (local time)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (student, why unread)
     answers: dict[str, dict[str, str]] = field(default_factory=dict)  # student → cell → code
     cell_of: dict[str, str] = field(default_factory=dict)  # test grade id → answer cell id
@@ -132,9 +133,14 @@ def build(course, td: str, *, scale: float = 20.0, template: dict | None = None)
     subs = results.submissions
     grades = {sid: s.on(scale) for sid, s in subs.items()}
     rep = ClassReport(td, results, grades, scale)
+    from parcours.term.collect import load_team_copies
+
+    in_teams = set(load_team_copies(course, td))  # a team's copy is counted once, for its owner
     students = class_list(course)
     rep.absent = sorted(
-        s.id for s in students if s.id not in subs and s.id not in results.submitted_only
+        s.id
+        for s in students
+        if s.id not in subs and s.id not in results.submitted_only and s.id not in in_teams
     )
     ranked = sorted(subs, key=lambda sid: subs[sid].score)
     n27 = max(1, round(len(ranked) * 0.27))
@@ -191,6 +197,9 @@ def build(course, td: str, *, scale: float = 20.0, template: dict | None = None)
                         break
         if loaded and loaded != sid:
             rep.identity.append((sid, loaded))
+    from parcours.term.deadlines import extensions
+
+    rep.extensions = {sid: until for (sid, _td), until in extensions(course, td).items()}
     rep.choices = {gid: c.most_common(3) for gid, c in sorted(wrong.items())}
     rep.copies = find_copies(answers, template=template)
     for sid, why in rep.skipped:
@@ -340,6 +349,13 @@ def render(rep: ClassReport, names: dict[str, str] | None = None) -> str:
         f"<tr><td>{esc(sid)}</td><td>non corrigée</td><td>copie rendue mais absente de la base des notes</td></tr>"
         for sid in sorted(rep.results.submitted_only)
     )
+    late = {sid: late_text(sub) for sid, sub in rep.results.submissions.items() if late_text(sub)}
+    late_rows = "".join(
+        f"<tr><td>{esc(names.get(sid, sid))} ({esc(sid)})</td><td>"
+        + (f"{rep.extensions[sid]:%d/%m/%Y %H:%M}" if sid in rep.extensions else "")
+        + f"</td><td>{esc(late.get(sid, ''))}</td></tr>"
+        for sid in sorted(set(late) | set(rep.extensions))
+    )
     alert_rows = "".join(
         f"<tr><td>{esc(sid)}</td><td>données de « {esc(other)} » chargées</td></tr>"
         for sid, other in rep.identity
@@ -390,6 +406,8 @@ pas une preuve.</p>
 {table("<th>Copie</th><th>Copie voisine</th><th class='num'>Similarité</th><th class='num'>Empreintes communes</th><th>Cellules partagées</th>", copy_rows, "Aucune paire de copies très proches.")}</section>
 {report_help.render_comparisons(rep.comparisons, rep.answers, rep.td)}
 <section><h2>Absents</h2><p>{esc(", ".join(f"{names.get(a, a)} ({a})" for a in rep.absent)) or "Aucun."}</p></section>
+<section><h2>Retards et prolongations</h2>
+{table("<th>Nom</th><th>Prolongation jusqu'au</th><th>Retard</th>", late_rows, "Aucune copie en retard, aucune prolongation.")}</section>
 </main></body></html>
 """
 
