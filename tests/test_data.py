@@ -307,6 +307,16 @@ def test_journeys_are_omnichannel_and_start_digital():
     assert 0.3 <= (p.groupby("id_client")["canal"].nunique() >= 3).mean() <= 0.95
 
 
+def test_values_students_read_spell_e_mail():
+    """« e-mail », the teaching documents' spelling, in every value a student reads or types."""
+    for name, frame in charger_tout("demo").items():
+        for column in frame.select_dtypes(include=["object", "category", "string"]):
+            values = {str(v) for v in frame[column].dropna().unique()}
+            assert not {v for v in values if "email" in v.lower()}, (name, column)
+    assert "e-mail" in set(charger("reclamations", "demo")["canal"])
+    assert "e-mail" in sc.DIGITAL_CHANNELS and "e-mail" in set(charger("parcours", "demo")["canal"])
+
+
 # --- Student id and secret resolution
 
 

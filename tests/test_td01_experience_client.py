@@ -48,7 +48,7 @@ def test_copying_another_students_numbers_fails_the_hidden_tests():
     first = ev.sort_values(["id_parcours", "horodatage"], kind="stable").drop_duplicates(
         "id_parcours"
     )
-    digital = first["canal"].isin(["site web", "application", "email", "réseaux sociaux", "chat"])
+    digital = first["canal"].isin(["site web", "application", "e-mail", "réseaux sociaux", "chat"])
     copied = {
         "td01_q03_courbe_reponse": f"courbe = pd.Series({courbe!r}, index=ETAPES)",
         "td01_q05_pire_point_de_contact_reponse": f"pire_point_de_contact = {worst!r}",
