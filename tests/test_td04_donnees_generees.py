@@ -65,11 +65,13 @@ def _solution(clients: pd.DataFrame, transactions: pd.DataFrame, questions) -> d
 def test_rfm_scores_of_the_solution_do_not_depend_on_row_order(student):
     clients, tx = parcours.charger("clients", student), parcours.charger("transactions", student)
     as_given = _solution(clients, tx, UP_TO_RFM)["rfm"]
-    shuffled = _solution(
-        clients.iloc[::-1], tx.sample(frac=1, random_state=3), UP_TO_RFM
-    )["rfm"].reindex(as_given.index)
+    shuffled = _solution(clients.iloc[::-1], tx.sample(frac=1, random_state=3), UP_TO_RFM)[
+        "rfm"
+    ].reindex(as_given.index)
     changed = {s: f"{(as_given[s] != shuffled[s]).mean():.1%}" for s in ("R", "F", "M")}
-    assert changed == {"R": "0.0%", "F": "0.0%", "M": "0.0%"}, "scores changés par l'ordre des lignes"
+    assert changed == {"R": "0.0%", "F": "0.0%", "M": "0.0%"}, (
+        "scores changés par l'ordre des lignes"
+    )
     # Still five quintiles of equal size (to one client), as the hidden check requires.
     for score in ("R", "F", "M"):
         sizes = as_given[score].value_counts()
@@ -112,7 +114,9 @@ def test_a_status_without_customers_gets_zero_in_solution_visible_and_hidden_che
     student = no_new_customer
     monkeypatch.setenv("PARCOURS_ETUDIANT", student)
     clients, tx = parcours.charger("clients"), parcours.charger("transactions")
-    ns = _solution(clients, tx, ("q01_achats", "q02_dates", "q03_statuts", "q04_effectifs", "q06_ca"))
+    ns = _solution(
+        clients, tx, ("q01_achats", "q02_dates", "q03_statuts", "q04_effectifs", "q06_ca")
+    )
     ca = ns["ca_par_statut"]
     assert ca["nouveau"] == 0 and not ca.isna().any()
     assert list(ca.index) == ["nouveau", "actif", "dormant", "perdu"]
@@ -127,7 +131,10 @@ def test_a_missing_status_left_as_nan_is_refused_with_a_hint(no_new_customer, mo
     clients, tx = parcours.charger("clients"), parcours.charger("transactions")
     ns = _solution(clients, tx, ("q01_achats", "q02_dates", "q03_statuts"))
     ns["ca_par_statut"] = (
-        ns["tableau"]["ca"].groupby(ns["statut"]).sum().reindex(["nouveau", "actif", "dormant", "perdu"])
+        ns["tableau"]["ca"]
+        .groupby(ns["statut"])
+        .sum()
+        .reindex(["nouveau", "actif", "dormant", "perdu"])
     )
     with pytest.raises(AssertionError, match="fill_value=0"):
         _run(visible_part(_source("td04_q06_ca")), ns)

@@ -26,7 +26,12 @@ def _markdown(td: str) -> list[str]:
 def test_header_and_closing_cell_read_alike(td):
     cells = _markdown(td)
     header = cells[0]
-    for part in ("**Objectifs**\n", "**Durée** : 1 h 30", "**Outils utilisés**", "**Comment travailler**\n"):
+    for part in (
+        "**Objectifs**\n",
+        "**Durée** : 1 h 30",
+        "**Outils utilisés**",
+        "**Comment travailler**\n",
+    ):
         assert part in header, (td, part)
     assert "*Kernel › Restart Kernel and Run All Cells…*" in header
     assert cells[-1].startswith("## Avant de rendre\n"), (td, cells[-1][:40])
