@@ -171,3 +171,61 @@ def test_licences_are_stated_in_the_readme_and_every_notebook():
 def test_book_footer_states_the_licences(site):
     footer = parsed(site / "book" / "index.html").get_text(" ")
     assert "CC BY-SA 4.0" in footer and "licence MIT" in footer
+
+
+def test_official_texts_are_cited_as_published():
+    """The BUT TC programme (arrêté du 15 avril 2022, BO ESR spécial n° 4 of 2022) and the law on
+    telephone prospecting, without the unverified competence and parcours names (REFERENCE.md §3)."""
+    bib = " ".join(_md("bibliographie").split())
+    but_tc = bib[bib.index("(bib_but_tc)=") :].split("(bib_", 2)[1]
+    for phrase in (
+        "arrêté du 15 avril 2022",
+        "JO du 23 avril 2022",
+        "ESRS2211617A",
+        "spécial n° 4",
+    ):
+        assert phrase in but_tc, phrase
+    loi = bib[bib.index("(bib_loi2025)=") :].split("(bib_", 2)[1]
+    for phrase in (
+        "Loi n° 2025-594 du 30 juin 2025 contre toutes les fraudes aux aides publiques",
+        "article 13",
+        "L. 223-1",
+        "11 août 2026",
+        "contrat en cours",
+    ):
+        assert phrase in loi, phrase
+    for page in BOOK.glob("*.md"):
+        text = " ".join(page.read_text(encoding="utf-8").split())
+        for unverified in (
+            "Conduire les actions marketing",
+            "Business développement et management",
+        ):
+            assert unverified not in text, (page.name, unverified)
+
+
+# Pages of companies that sell the tools they write about (survey software, CX or e-commerce
+# platforms): a worked calculation may come from them, never a benchmark or a definition.
+VENDOR_PAGES = (
+    "bib_intercom",
+    "bib_nicereply",
+    "bib_cys",
+    "bib_skeepers",
+    "bib_satmetrix2015",
+    "bib_monetate2015",
+)
+
+
+def test_vendor_pages_are_cited_for_worked_calculations_only():
+    cited = []
+    for page in sorted(BOOK.glob("*.md")):
+        if page.stem == "bibliographie":
+            continue
+        text = " ".join(page.read_text(encoding="utf-8").split())
+        for label in VENDOR_PAGES:
+            for hit in re.finditer(rf"<{label}>`", text):
+                before = text[: hit.start()]
+                start = max(before.rfind(". "), before.rfind(" - "))
+                sentence = before[start + 1 :]
+                cited.append(label)
+                assert re.search(r"[=÷×]|exemple de calcul", sentence), (page.name, sentence)
+    assert {"bib_intercom", "bib_cys", "bib_skeepers"} <= set(cited)
