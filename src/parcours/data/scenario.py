@@ -145,8 +145,11 @@ FUNNEL_STAGES = (
     "commande payée",
     "avis",
 )
-# Steps where the planted leak of a variant may sit: never the first nor the last one, so that the
-# stage with the fewest visits is never the leakiest (TD2 Q3).
+# The purchase steps end with the payment; the review comes after the purchase (TD2 Q3 looks for
+# the leakiest purchase step, and reads the review rate apart).
+FUNNEL_PURCHASE_STAGES = FUNNEL_STAGES[:5]
+# Steps where the planted leak of a variant may sit: never the payment, so that the purchase step
+# with the fewest visits is never the leakiest (TD2 Q3).
 FUNNEL_LEAK_CANDIDATES = ("panier", "commande commencée")
 FUNNEL_SOURCES = ("moteur de recherche", "réseaux sociaux", "e-mail", "accès direct", "publicité")
 DEVICES = ("ordinateur", "mobile", "tablette")
