@@ -50,6 +50,19 @@ def test_buying_center_size_counts_distinct_people_in_the_built_chapter(site):
     assert f"dans {(deals['lignes'] > deals['personnes']).sum()} affaires" in text
 
 
+def test_funnel_figures_of_the_built_chapter_come_from_the_data(site):
+    """Erratum 12: the leakiest purchase step and its rate, and the review rate read apart."""
+    steps = ["visite", "fiche produit", "panier", "commande commencée", "commande payée", "avis"]
+    rank = pd.read_csv(DATASETS / "entonnoir.csv")["etape_atteinte"].map(steps.index)
+    reached = pd.Series([(rank >= i).sum() for i in range(len(steps))], index=steps)
+    rates = (reached / reached.shift() * 100).iloc[1:]
+    leak = rates.drop("avis").idxmin()
+    assert 1 <= rates["avis"] <= 12  # a few buyers in a hundred leave a review
+    text = " ".join(parsed(site / "book" / "ch2_processus_achat.html").get_text(" ").split())
+    assert f"qui fuit le plus est « {leak} » : seules {_fr(rates[leak])} %" in text
+    assert f"{_fr(rates['avis'])} % des acheteurs laissent un avis" in text
+
+
 def test_td2_model_answer_quotes_the_demo_figures():
     c = pd.read_csv(DATASETS / "centre_achat.csv")
     deciders = c[c["role"] == "décideur"]
