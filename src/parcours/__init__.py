@@ -15,6 +15,7 @@ __all__ = [
     "charger_tout",
     "etudiant_courant",
     "presentation",
+    "verifier",
     "__version__",
 ]
 
@@ -37,4 +38,8 @@ def __getattr__(name: str):
         # Importing the submodule bound its name here: the function wins, as the TDs call it.
         globals()["presentation"] = presentation
         return presentation
+    if name == "verifier":
+        from parcours.notebook.verifier import verifier
+
+        return verifier
     raise AttributeError(f"module 'parcours' has no attribute {name!r}")

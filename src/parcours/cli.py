@@ -15,10 +15,22 @@ from parcours.commands import (
     rapport,
     retours,
     sujets,
+    verifier_service,
 )
 from parcours.commands.frargparse import ArgumentParser
 
-COMMANDS = (donnees, sujets, etudiants, publier, collecter, corriger, retours, notes, rapport)
+COMMANDS = (
+    donnees,
+    sujets,
+    etudiants,
+    publier,
+    collecter,
+    corriger,
+    verifier_service,
+    retours,
+    notes,
+    rapport,
+)
 # What a student's install (the base wheel) can run; every other command needs the teacher's extra.
 STUDENT_COMMANDS = (donnees,)
 TEACHER_MODULES = ("nbgrader", "nbconvert", "nbformat", "openpyxl", "sqlalchemy")
