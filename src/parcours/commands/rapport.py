@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from parcours.term.course import add_course_arguments
+from parcours.term.wording import plural
 
 HELP = "Écrire le rapport de classe d'un TD (page HTML autonome)."
 DESCRIPTION = """\
@@ -98,7 +99,7 @@ def competency_grid(
     lines = [
         f"Grille de compétences écrite : {out['page']}",
         f"  une ligne par étudiant et par bloc : {out['csv']} et {out['xlsx']}",
-        f"  {len(grid.students)} étudiant(s), {len(grid.blocks)} bloc(s), "
+        f"  {plural(len(grid.students), 'étudiant')}, {plural(len(grid.blocks), 'bloc')}, "
         f"TD corrigés : {', '.join(grid.tds) or 'aucun'}.",
     ]
     if not grid.chosen:

@@ -30,6 +30,7 @@ from parcours.data.competences import (
     niveau,
     verifier_seuils,
 )
+from parcours.term.wording import plural
 
 
 def fr_number(value: float) -> str:
@@ -366,7 +367,7 @@ def render_grid(grid: Grid) -> str:
 <title>Grille de compétences</title><style>{CSS}</style></head>
 <body><main>
 <h1>Grille de compétences</h1>
-<p class="sub">{len(grid.students)} étudiant(s) · TD corrigés : {esc(tds_text)} · part des points
+<p class="sub">{plural(len(grid.students), "étudiant")} · TD corrigés : {esc(tds_text)} · part des points
 obtenus par bloc, sur tous les TD corrigés à ce jour.</p>
 {"".join(notes)}
 <div class="legend">{legend}</div>
