@@ -310,8 +310,8 @@ def test_a_copy_past_its_limit_kills_only_its_sandbox(cluster, tmp_path):
     limits = Limits(cell_timeout_s=5, wall_timeout_s=120)
     batch = grade_batch(TD, root=root, grappe=cluster.address, limits=limits)
     looping = batch.results["boucle"]
-    assert looping.echec and looping.echec["code"] == "delai", looping.echec
-    assert "boucle infinie" in looping.echec["message"]
+    assert looping.echec and looping.echec.code == "delai", looping.echec
+    assert "boucle infinie" in looping.echec.message
     others = {s: r.score for s, r in batch.results.items() if s != "boucle"}
     assert others == dict.fromkeys(("ana.plein", "ben.plein", "eve.plein"), FULL), others
     assert all(w.poll() is None for w in cluster.workers), "un travailleur s'est arrêté"

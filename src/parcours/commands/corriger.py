@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+from parcours.term.wording import plural
+
 HELP = "Corriger les copies d'un TD : en parallèle, chaque copie isolée, notes dans le carnet."
 DESCRIPTION = """\
 Corrige les copies submitted/<etudiant>/<TD>/<TD>.ipynb du dossier du cours (dossier courant) :
@@ -29,15 +31,6 @@ Exemples :
   parcours corriger td03_satisfaction --travailleurs 4 --db postgresql://prof@localhost/notes
   parcours corriger td03_satisfaction --grappe tcp://ordonnanceur:8786
 """
-
-REASONS = {
-    "delai": "temps dépassé",
-    "memoire": "mémoire dépassée",
-    "noyau_mort": "noyau arrêté",
-    "fraude": "notebook modifié",
-    "notebook_invalide": "notebook invalide",
-    "sortie": "sortie trop longue",
-}
 
 
 def _positive(text: str) -> int:
@@ -161,7 +154,7 @@ class Progress:
             if done == total:
                 self.stream.write("\n")
         else:
-            status = REASONS.get((result.echec or {}).get("code"), "")
+            status = result.echec.code.label if result.echec else ""
             self.stream.write(
                 f"{done}/{total} {result.etudiant} : {result.score:g}/{result.max_score:g}"
                 + (f" ({status})" if status else "")
@@ -180,12 +173,12 @@ class Progress:
 def summary(batch, *, announced: bool = False, manual_points: float = 0) -> str:
     from parcours.grading.batch import header_lines
 
-    lines = [f"Correction de {batch.td} : {len(batch.results)} copie(s)."]
+    lines = [f"Correction de {batch.td} : {plural(len(batch.results), 'copie')}."]
     if not announced:
         lines += header_lines(batch)
     if manual_points:
         lines.append(
-            f"Note automatique seulement : les réponses rédigées ({manual_points:g} point(s)) "
+            f"Note automatique seulement : les réponses rédigées ({plural(manual_points, 'point')}) "
             "se notent dans formgrader."
         )
     rows = [("Identifiant", "Note", "Problème")]
@@ -193,9 +186,17 @@ def summary(batch, *, announced: bool = False, manual_points: float = 0) -> str:
         r = batch.results[student]
         problem = ""
         if r.echec:
-            problem = f"{REASONS.get(r.echec.get('code'), r.echec.get('code'))} : {r.echec.get('message', '')}"
+            problem = f"{r.echec.code.label} : {r.echec.message}"
         elif r.alertes:
             problem = r.alertes[0]
+        if r.manipulation:
+            # the teacher sees every attempt, even beside a failure (it changes no score)
+            from parcours.grading.manipulation import alert
+
+            shown = alert(r.manipulation, shown=2)
+            problem = (
+                shown if not problem or problem == r.manipulation_alert else shown + " " + problem
+            )
         if r.repris and not problem:
             problem = "inchangée, non recorrigée"
         rows.append((student, f"{r.score:g}/{r.max_score:g}", problem))
@@ -213,15 +214,13 @@ def summary(batch, *, announced: bool = False, manual_points: float = 0) -> str:
     failed = len(batch.failed)
     lines.append("")
     lines.append(
-        f"{batch.graded} copie(s) corrigée(s) en {batch.duration_s:g} s, {failed} en échec, "
-        f"{len(batch.results) - batch.graded} inchangée(s)."
+        f"{plural(batch.graded, 'copie corrigée')} en {batch.duration_s:g} s, {failed} en échec, "
+        f"{plural(len(batch.results) - batch.graded, 'inchangée')}."
     )
     return "\n".join(lines)
 
 
 def nothing_to_grade(td: str, n: int) -> str:
-    from parcours.term.wording import plural
-
     return (
         f"Rien à corriger pour {td} : {plural(n, 'copie déjà corrigée et inchangée')} "
         "(--force pour recorriger)."
@@ -294,7 +293,7 @@ def run(args) -> int:
     except Interrupted as exc:
         progress.close()
         print(
-            f"parcours corriger : interrompu — {exc.saved} copie(s) corrigée(s) et enregistrée(s) "
+            f"parcours corriger : interrompu — {plural(exc.saved, 'copie corrigée et enregistrée')} "
             f"sur {exc.total} ; relancez la même commande pour reprendre (les copies déjà "
             "corrigées ne sont pas recorrigées).",
             file=sys.stderr,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from parcours.term.course import add_course_arguments
+from parcours.term.wording import plural
 
 FORMATS = ("csv", "moodle", "xlsx")
 HELP = "Exporter les notes sur 20 (CSV, Excel ou feuille d'évaluation Moodle)."
@@ -30,7 +31,9 @@ Exemples :
 
 --trimestre écrit le bilan du trimestre : une ligne par étudiant, la note de chaque TD
 (« ABS » sans copie) et la moyenne des TD rendus ; « provisoire » tant que des réponses
-rédigées attendent leur note.
+rédigées attendent leur note. Il y ajoute la grille de compétences (une ligne par étudiant et
+par bloc, comme « parcours rapport --competences ») : une feuille « Compétences » du classeur
+en xlsx, un fichier <nom>_competences.csv à côté du bilan en csv.
 """
 
 
@@ -130,7 +133,7 @@ def export_grades(
         waiting = [r for r in rows if r.statut == "provisoire"]
         if waiting and not provisional:
             raise ValueError(
-                f"{len(waiting)} note(s) provisoire(s) : des réponses rédigées ne sont pas encore "
+                f"{plural(len(waiting), 'note provisoire')} : des réponses rédigées ne sont pas encore "
                 "notées dans formgrader ("
                 + ", ".join(r.student for r in waiting)
                 + "). Rien n'a été écrit. Notez-les d'abord, ou ajoutez --provisoire pour les "
@@ -139,7 +142,7 @@ def export_grades(
         filled, unmatched = fill_moodle_worksheet(
             course, rows, worksheet, target, td=tds[0], scale=scale
         )
-        lines.append(f"Feuille Moodle : {filled} note(s) remplie(s).")
+        lines.append(f"Feuille Moodle : {plural(filled, 'note remplie')}.")
         if unmatched:
             lines.append(
                 f"Lignes de la feuille sans étudiant reconnu ({len(unmatched)}) : "
@@ -149,7 +152,7 @@ def export_grades(
     pending = [r for r in rows if r.statut == "provisoire"]
     absent = [r for r in rows if r.statut == "absent"]
     ungraded = [r for r in rows if r.statut == "non corrigé"]
-    lines.insert(0, f"Notes écrites dans {target} ({len(rows)} ligne(s), sur {scale:g}).")
+    lines.insert(0, f"Notes écrites dans {target} ({plural(len(rows), 'ligne')}, sur {scale:g}).")
     if absent:
         lines.append(f"Absents (ABS) : {len(absent)}.")
     if ungraded:
@@ -208,6 +211,7 @@ def export_term(
     db: str | None = None,
 ) -> dict:
     """The term view (one row per student, every TD, the average) as CSV or Excel."""
+    from parcours.term.competences import build_grid, write_grid_csv
     from parcours.term.course import open_course
     from parcours.term.term_view import term_table, write_term_csv, write_term_xlsx
 
@@ -218,10 +222,22 @@ def export_term(
     course = open_course(root, db=db)
     header, table = term_table(course, scale=scale)
     target = Path(output) if output else course.root / f"bilan_trimestre.{file_format}"
-    (write_term_csv if file_format == "csv" else write_term_xlsx)(header, table, target)
+    grid = build_grid(course)
+    if file_format == "csv":
+        write_term_csv(header, table, target)
+        grid_target = target.with_name(f"{target.stem}_competences.csv")
+        write_grid_csv(grid, grid_target)
+    else:
+        write_term_xlsx(header, table, target, grid=grid)
     pending = sum("provisoire" in (row[-1] or "") for row in table)
     message = (
-        f"Bilan du trimestre écrit dans {target} ({len(table)} étudiant(s), {len(header) - 6} TD)."
+        f"Bilan du trimestre écrit dans {target} "
+        f"({plural(len(table), 'étudiant')}, {len(header) - 6} TD)."
+    )
+    message += (
+        f" Grille de compétences : {grid_target}."
+        if file_format == "csv"
+        else " Grille de compétences : feuille « Compétences »."
     )
     if pending:
         message += f" Moyennes provisoires : {pending} (réponses rédigées à noter dans formgrader)."

@@ -2,7 +2,7 @@
 
 :func:`parcours.grading.batch.grade_batch` keeps discovery, resume by content hash, the one gradebook
 writer and the summary; an executor only takes the tasks to be graded and yields each worker's
-result dict (as data) back to that writer, in completion order.
+result (a :class:`~parcours.grading.results.CopyResult`, plain data) back to that writer, in completion order.
 
 - :class:`LocalExecutor` (the default): forked worker processes (:func:`parcours.grading.worker.worker_main`).
 - :class:`DaskExecutor` (``parcours corriger --grappe tcp://ordonnanceur:8786``): a Dask
@@ -17,7 +17,6 @@ result dict (as data) back to that writer, in completion order.
 from __future__ import annotations
 
 import hashlib
-import json
 import multiprocessing as mp
 import queue as queue_mod
 import shutil
@@ -28,6 +27,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from parcours.grading.results import CopyResult, Failure, FailureCode
 from parcours.grading.worker import Settings, Task
 
 VERSIONED = ("parcours", "pandas", "numpy")
@@ -38,16 +38,9 @@ class ExecutorError(RuntimeError):
     """The executor cannot grade (French message); results already yielded are kept."""
 
 
-def _lost(task: Task, message: str) -> dict:
-    return {
-        "etudiant": task.student,
-        "td": task.td,
-        "empreinte": task.empreinte,
-        "alertes": list(task.alerts),
-        "questions": {},
-        "echec": {"code": "noyau_mort", "message": message},
-        "notebook": None,
-    }
+def _lost(task: Task, failure: Failure) -> CopyResult:
+    """A copy whose worker never sent its result: not graded, with why."""
+    return CopyResult(etudiant=task.student, td=task.td, empreinte=task.empreinte, echec=failure)
 
 
 class LocalExecutor:
@@ -59,7 +52,7 @@ class LocalExecutor:
 
     def run(
         self, tasks: Sequence[Task], settings: Settings, stop: threading.Event | None = None
-    ) -> Iterator[dict]:
+    ) -> Iterator[CopyResult]:
         from parcours.grading.worker import worker_main
 
         stop = stop or threading.Event()
@@ -81,7 +74,7 @@ class LocalExecutor:
         try:
             while len(seen) < len(tasks) and not stop.is_set():
                 try:
-                    raw = json.loads(result_q.get(timeout=0.5))
+                    raw = result_q.get(timeout=0.5)
                 except queue_mod.Empty:
                     if stop.is_set():
                         break
@@ -89,10 +82,10 @@ class LocalExecutor:
                         for t in tasks:
                             if t.student not in seen:
                                 seen.add(t.student)
-                                yield _lost(t, "Le processus de correction s'est arrêté.")
+                                yield _lost(t, FailureCode.WORKER_DIED.failure())
                         return
                     continue
-                seen.add(raw["etudiant"])
+                seen.add(raw.etudiant)
                 yield raw
         finally:
             if stop.is_set():
@@ -229,7 +222,9 @@ class GradingPlugin(WorkerPlugin):
             sandbox = self._new_sandbox()
         return sandbox
 
-    def grade(self, student: str, name: str, data: bytes, empreinte: str, alerts: list) -> dict:
+    def grade(
+        self, student: str, name: str, data: bytes, empreinte: str, alerts: list
+    ) -> CopyResult:
         if self.refused:
             raise ExecutorError(f"Travailleur refusé : {self.refused}")
         # The checks set the author's id (and the secret) in this process's environment: two
@@ -238,7 +233,9 @@ class GradingPlugin(WorkerPlugin):
         with GRADING_LOCK:
             return self._grade(student, name, data, empreinte, alerts)
 
-    def _grade(self, student: str, name: str, data: bytes, empreinte: str, alerts: list) -> dict:
+    def _grade(
+        self, student: str, name: str, data: bytes, empreinte: str, alerts: list
+    ) -> CopyResult:
         import resource
 
         from parcours.grading import worker as w
@@ -265,29 +262,31 @@ class GradingPlugin(WorkerPlugin):
                             "Travailleur refusé : le bac à sable n'a pas pu démarrer sur ce "
                             "travailleur."
                         )
-                    km = w._fork_kernel(task, sandbox, self.settings)
+                    slot = w._fork_kernel(task, sandbox, self.settings)
                     try:
-                        result = w._grade_or_fail(task, km, self.settings)
+                        result = w._grade_or_fail(task, slot, self.settings)
                     finally:
                         sandbox.reset()
-                    result.update({k: round(v, 1) for k, v in sandbox.memory_mb.items()})
+                    result.memoire_mo.update({k: round(v, 1) for k, v in sandbox.memory_mb.items()})
                 finally:
                     self.pool.put(sandbox)
             else:
-                km = w._start_kernel(task, self.settings)
+                slot = w._start_kernel(task, self.settings)
                 try:
-                    result = w._grade_or_fail(task, km, self.settings)
+                    result = w._grade_or_fail(task, slot, self.settings)
                 finally:
-                    w._stop_kernel(km)
+                    w._stop_kernel(slot)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
-        result["rss_max_mo"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        result.memoire_mo["rss_max_mo"] = round(
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+        )
         return result
 
 
 def grade_on_worker(
     plugin_name: str, student, name, data, empreinte, alerts, source_digest: str
-) -> dict:
+) -> CopyResult:
     """The Dask task: grade one submission with this worker's batch plugin, whose source notebook
     must be the one the task was made for."""
     import hashlib
@@ -298,6 +297,14 @@ def grade_on_worker(
     if hashlib.sha256(plugin.files.source).hexdigest() != source_digest:
         raise ExecutorError("Travailleur refusé : son sujet n'est pas celui de cette correction.")
     return plugin.grade(student, name, data, empreinte, alerts)
+
+
+def _cluster_failure(exc: BaseException) -> Failure:
+    """Why a task raised on the cluster: its workers kept dying under it (Dask gave up on it), or
+    an error outside the copy's grading (which never raises: :func:`worker._grade_or_fail`)."""
+    if type(exc).__name__ == "KilledWorker":
+        return FailureCode.WORKER_DIED.failure()
+    return FailureCode.INTERNAL.failure(f"{type(exc).__name__} sur la grappe")
 
 
 class DaskExecutor:
@@ -328,7 +335,7 @@ class DaskExecutor:
 
     def run(
         self, tasks: Sequence[Task], settings: Settings, stop: threading.Event | None = None
-    ) -> Iterator[dict]:
+    ) -> Iterator[CopyResult]:
         stop = stop or threading.Event()
         client = self._client()
         plugin_name = f"parcours-{uuid.uuid4().hex[:12]}"
@@ -407,12 +414,10 @@ class DaskExecutor:
                     if isinstance(exc, ExecutorError):  # a refusal, raised on the worker
                         raise ExecutorError(str(exc))
                     if exc is not None:
-                        raw = _lost(
-                            task, f"Correction impossible sur la grappe ({type(exc).__name__})."
-                        )
-                    if raw["etudiant"] in seen:
+                        raw = _lost(task, _cluster_failure(exc))
+                    if raw.etudiant in seen:
                         continue
-                    seen.add(raw["etudiant"])
+                    seen.add(raw.etudiant)
                     yield raw
             if pending:  # Ctrl-C: what is still running on the cluster is dropped
                 client.cancel(pending)

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from parcours.term.wording import plural
+
 LOG_NAME = "verifications.csv"
 LOG_HEADER = ["date", "etudiant", "td", "points", "sur", "duree_s"]
 DEFAULTS = {"attempts_per_day": 5, "concurrent": 2}
@@ -262,6 +264,12 @@ FAILURES = {
     "fraude": "Des cellules verrouillées du sujet ont été modifiées : repartez du sujet distribué.",
     "notebook_invalide": "Ce notebook n'est pas lisible : enregistrez-le à nouveau.",
     "sortie": "Le notebook affiche trop de texte : retirez les grands affichages.",
+    "noyau_demarrage": "Le noyau Python n'a pas pu démarrer : réessayez dans quelques minutes.",
+    "correcteur_arrete": "La vérification s'est arrêtée : réessayez dans quelques minutes.",
+    "erreur_interne": (
+        "Erreur interne du correcteur, pas de votre copie : réessayez dans quelques minutes."
+    ),
+    "sujet_introuvable": "Ce TD n'est pas encore disponible pour la vérification.",
 }
 
 
@@ -345,8 +353,8 @@ def serve(root: Path, *, isolation: bool = True, attempts_per_day=None, concurre
     server = HTTPServer(app, xheaders=True)
     server.listen(parsed.port or 80, parsed.hostname or "127.0.0.1")
     print(
-        f"Service « Vérifier ma copie » prêt sur {url} ({verifier.concurrent} correction(s) à la "
-        f"fois, {verifier.attempts_per_day} essai(s) par TD et par 24 heures).",
+        f"Service « Vérifier ma copie » prêt sur {url} ({plural(verifier.concurrent, 'correction')} à la "
+        f"fois, {plural(verifier.attempts_per_day, 'essai')} par TD et par 24 heures).",
         flush=True,
     )
     try:
