@@ -9,6 +9,7 @@ from nbgrader.preprocessors import (
     SaveAutoGrades,
 )
 
+from parcours.grading.late import PenaliteRetard
 from parcours.grading.nbgrader_execute import TrustedExecute
 from parcours.term.nbgrader_feedback import FeedbackExporter
 
@@ -56,6 +57,14 @@ c.Autograde.autograde_preprocessors = [
 
 # Quiet kernels: no history file, no transport warning on the teacher's terminal.
 c.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"]
+
+# Late policy (parcours.grading.late), applied by AssignLatePenalties after a copy's deadline,
+# extension included (``parcours etudiants prolonger``): "aucune", "refus" (the copy scores 0) or
+# "penalite" (points_par_jour per started day late, at most plafond).
+c.AssignLatePenalties.plugin_class = PenaliteRetard
+c.PenaliteRetard.politique = "aucune"
+c.PenaliteRetard.points_par_jour = 1.0
+c.PenaliteRetard.plafond = 5.0
 
 # Feedback: formgrader's « Generate Feedback » and `nbgrader generate_feedback` write the same safe
 # French page as `parcours retours` (never the notebook, whose hidden tests and computed values

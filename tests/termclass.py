@@ -135,6 +135,12 @@ def answer_cells(root: Path) -> dict[str, str]:
     }
 
 
+def answered(kind: str, answer_id: str) -> bool:
+    """Whether a copy of this kind fills the answer cell *answer_id* (a partial copy answers only
+    the first half, questions 1 to 5)."""
+    return kind != "blank" and not (kind == "partial" and answer_id > "td03_q06")
+
+
 def submission(root: Path, member: Member, members: list[Member]) -> bytes:
     release = json.loads((root / "exercises" / TD / f"{TD}.ipynb").read_text(encoding="utf-8"))
     solutions = answer_cells(root)
@@ -160,8 +166,8 @@ def submission(root: Path, member: Member, members: list[Member]) -> bytes:
         code = solutions[gid]
         if kind == "mistake" and gid in MISTAKES:
             code = MISTAKES[gid]
-        if kind == "partial" and gid > "td03_q06":
-            continue  # only the first half answered
+        if not answered(kind, gid):
+            continue
         if kind == "copy" and gid == "td03_q03_csat_reponse":
             first = next(m for m in members if m.kind == "copy")
             code = COPY_CODE.format(v="x" if member.id == first.id else "autre_nom")

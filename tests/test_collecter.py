@@ -243,7 +243,7 @@ def test_folder_source(course, tmp_path):
     assert "inconnu" in lines(out, "non reconnue")[0]
 
 
-def _submit_through_exchange(root, student: str, notebook_bytes: bytes) -> None:
+def _submit_through_exchange(root, student: str, notebook_bytes: bytes, again=False) -> None:
     """What a student's « Submit » button does on the JupyterHub: nbgrader's own ExchangeSubmit."""
     from parcours.grading.nbgrader_light import full_nbgrader
     from parcours.term.course import open_course
@@ -254,7 +254,7 @@ def _submit_through_exchange(root, student: str, notebook_bytes: bytes) -> None:
     from nbgrader.exchange.default.submit import ExchangeSubmit
 
     home = root.parent / "eleves" / student
-    (home / TD).mkdir(parents=True)
+    (home / TD).mkdir(parents=True, exist_ok=again)
     (home / TD / f"{TD}.ipynb").write_bytes(notebook_bytes)
     config = open_course(root).config
     config.CourseDirectory.student_id = student
@@ -292,6 +292,21 @@ def test_exchange_source_takes_what_students_submitted_on_the_hub(tmp_path):
     assert (
         json.loads(copy.read_text(encoding="utf-8"))["cells"][0]["source"] == "x = 'copie de Zoé'"
     )
+
+    # Collecting again changes nothing; a new submission becomes a new version, the old one kept.
+    code, out, err = run("collecter", TD, "--depuis", "echange", *R)
+    assert code == 0, err
+    assert lines(out, "importée") == []
+    assert [line.split()[1] for line in lines(out, "inchangée")] == ["jerome", "zoe"]
+    _submit_through_exchange(root, "zoe", notebook("copie de Zoé, corrigée"), again=True)
+    code, out, err = run("collecter", TD, "--depuis", "echange", *R)
+    assert code == 0, err
+    assert [line.split()[2] for line in lines(out, "nouvelle version")] == ["zoe"]
+    assert [line.split()[1] for line in lines(out, "inchangée")] == ["jerome"]
+    versions = sorted((root / "collectes" / TD / "zoe").glob("v*.ipynb"))
+    sources = [json.loads(v.read_text(encoding="utf-8"))["cells"][0]["source"] for v in versions]
+    assert sources == ["x = 'copie de Zoé'", "x = 'copie de Zoé, corrigée'"]
+    assert json.loads(copy.read_text(encoding="utf-8"))["cells"][0]["source"] == sources[-1]
 
 
 def _patch_entry(data: bytearray, index: int, *, flag: int = 0, method: int | None = None):
@@ -341,3 +356,21 @@ def test_damaged_entries_are_skipped_and_the_rest_imported(tmp_path):
     for i in range(1, 5):
         assert any(f"Prénom{i}" in line for line in unreadable), (i, out)
         assert not (root / "submitted" / f"e{i}").exists()
+
+
+@pytest.mark.lent
+def test_publier_says_what_it_is_doing_while_it_checks_the_solution(tmp_path):
+    import termclass as tc
+
+    root = tc.make_course(tmp_path)
+    code, out, err = run("publier", TD, "--racine", root)
+    assert code == 0, err
+    said = err.splitlines()
+    steps = [
+        f"{TD} : préparation de la version étudiante…",
+        f"{TD} : vérification de la solution : exécution du notebook corrigé…",
+        f"{TD} : vérification de la solution : 16/16, tous les points.",
+        f"{TD} : enregistrement dans le carnet de notes…",
+    ]
+    assert [line for line in said if line in steps] == steps, err
+    assert "la solution obtient tous les points" in out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import html
 import io
 import json
 import re
@@ -34,6 +35,16 @@ def run(*args: str) -> tuple[int, str, str]:
         except SystemExit as exc:  # argparse errors
             code = exc.code
     return code, out.getvalue(), err.getvalue()
+
+
+# The two late copies (handed in on 21/11 at 10:30, deadline 20/11 at 18:00): the first has an
+# extension until 22/11 (not late), the second loses 1 point (1 started day, course policy).
+EXTENDED, PENALISED = (m.id for m in tc.make_class(34) if m.kind == "late")
+EXTENSION = "2026-11-22 12:00"
+LATE_POLICY = (
+    '\nc.PenaliteRetard.politique = "penalite"\n'
+    "c.PenaliteRetard.points_par_jour = 1.0\nc.PenaliteRetard.plafond = 3.0\n"
+)
 
 
 @contextlib.contextmanager
@@ -113,6 +124,8 @@ def formgrader_students(root) -> tuple[int, str]:
 
 def expected_points(m: tc.Member) -> tuple[float | None, bool]:
     """(points, provisional) each kind of submission must get."""
+    if m.id == PENALISED:
+        return CODE_MAX - 1, True
     if m.kind == "missing":
         return None, False
     if m.kind == "blank":
@@ -152,6 +165,8 @@ def term(tmp_path_factory, request):
 def _term(tmp_path_factory, db):
     tmp = tmp_path_factory.mktemp("trimestre")
     root = tc.make_course(tmp)
+    with (root / "nbgrader_config.py").open("a", encoding="utf-8") as config:
+        config.write(LATE_POLICY)
     if db:  # as the teacher guide says: nbgrader's own tools read it from the course config
         with (root / "nbgrader_config.py").open("a", encoding="utf-8") as f:
             f.write(f"\nc.CourseDirectory.db_url = {db!r}\n")
@@ -182,14 +197,16 @@ def _term(tmp_path_factory, db):
             )
     (broken / "td99_casse.ipynb").write_text(json.dumps(nb), encoding="utf-8")
     steps["publish_broken"] = run("publier", "td99_casse", *R)
-    steps["publish"] = run("publier", tc.TD, "--echange", *R)
+    steps["publish"] = run("publier", tc.TD, "--echange", "--limite", "2026-11-20 18:00", *R)
+    steps["extend"] = run("etudiants", "prolonger", EXTENDED, tc.TD, "--jusqu-au", EXTENSION, *R)
+    steps["list_extended"] = run("etudiants", *R)
     archive, sheet = tc.build_moodle(root, members, tmp)
-    limit = ("--limite", "2026-11-20 18:00")
+    # No --limite: the deadline comes from the gradebook.
     steps["collect"] = run(
-        "collecter", tc.TD, "--depuis", str(archive), "--feuille", str(sheet), *limit, *R
+        "collecter", tc.TD, "--depuis", str(archive), "--feuille", str(sheet), *R
     )
     steps["recollect"] = run(
-        "collecter", tc.TD, "--depuis", str(archive), "--feuille", str(sheet), *limit, *R
+        "collecter", tc.TD, "--depuis", str(archive), "--feuille", str(sheet), *R
     )
     tc.grade_class(root, db=db)
     steps["notes_before"] = run("notes", tc.TD, "--sortie", str(tmp / "avant.csv"), *R)
@@ -222,6 +239,9 @@ def _term(tmp_path_factory, db):
     steps["formgrader_feedback"] = (api_result, page.read_bytes() if page.is_file() else b"")
     steps["parcours_feedback_page"] = ours
     page.write_bytes(ours)
+    steps["retours_moodle"] = run(
+        "retours", tc.TD, "--moodle", "--feuille", str(sheet), "--sortie", str(tmp / "r.zip"), *R
+    )
     steps["notes_csv"] = run("notes", tc.TD, "--sortie", str(tmp / "notes.csv"), *R)
     steps["notes_xlsx"] = run("notes", "--format", "xlsx", "--sortie", str(tmp / "notes.xlsx"), *R)
     moodle = ("notes", tc.TD, "--format", "moodle", "--feuille", str(sheet))
@@ -242,6 +262,7 @@ def _term(tmp_path_factory, db):
         "steps": steps,
         "graded": full.id,
         "R": R,
+        "db": db,
     }
 
 
@@ -295,14 +316,15 @@ def test_collect_from_moodle(term):
             assert not (root / "submitted" / m.id).exists()
             assert any(line.startswith("absente") and m.id in line for line in out.splitlines())
         if m.kind == "late":
-            assert any(line.startswith("en retard") and m.id in line for line in out.splitlines())
+            late = any(line.startswith("en retard") and m.id in line for line in out.splitlines())
+            assert late == (m.id == PENALISED), m
     dup = next(m for m in members if m.kind == "duplicate")
     assert any(line.startswith("doublon") and dup.id in line for line in out.splitlines())
     assert any(
         line.startswith("non reconnue") and "Kévin Inconnu" in line for line in out.splitlines()
     )
     assert (
-        f"Bilan {tc.TD} : {len(present) - 2} importées, 2 en retard, 1 doublon, 1 non reconnue, "
+        f"Bilan {tc.TD} : {len(present) - 1} importées, 1 en retard, 1 doublon, 1 non reconnue, "
         "3 absentes." in out
     )
     # Homonyms are told apart by the worksheet's e-mail addresses.
@@ -315,6 +337,29 @@ def test_collect_from_moodle(term):
         and f"{len(present)} inchangées" in out
         and "importée" not in out.split("Bilan")[1]
     )
+    # The late flag survives the re-collect.
+    assert any(
+        line.startswith("inchangée") and PENALISED in line and "après la limite" in line
+        for line in out.splitlines()
+    )
+
+
+def test_deadline_and_extension_are_nbgrader_s(term):
+    from parcours.term.course import open_course
+
+    code, out, _ = term["steps"]["publish"]
+    assert code == 0 and "date limite enregistrée, le 20/11/2026 à 18:00" in out
+    code, out, _ = term["steps"]["extend"]
+    assert code == 0 and f"Prolongation accordée à {EXTENDED}" in out and "22/11/2026" in out
+    code, out, _ = term["steps"]["list_extended"]
+    line = next(line for line in out.splitlines() if line.startswith(EXTENDED))
+    assert f"{tc.TD} → 22/11/2026 12:00" in line
+    with open_course(term["root"], db=term["db"]).gradebook() as gb:
+        assignment = gb.find_assignment(tc.TD)
+        assert assignment.duedate is not None
+        sub = gb.find_submission(tc.TD, EXTENDED)
+        assert sub.extension is not None and sub.total_seconds_late == 0
+        assert gb.find_submission(tc.TD, PENALISED).total_seconds_late > 0
 
 
 def test_grades_before_manual_grading_are_provisional(term):
@@ -447,6 +492,90 @@ def test_grades_xlsx_cell_by_cell(term):
             assert (r[6] or "") == statut
 
 
+def test_moodle_feedback_zip_lands_each_page_on_its_own_student(term):
+    """Round trip: Moodle's archive → collect → grade → retours --moodle → Moodle's importer
+    (our reading of importziplib's rule) stores each page for its own participant only."""
+    from moodle_import import import_feedback_zip
+
+    code, out, _ = term["steps"]["retours_moodle"]
+    present = [m for m in term["members"] if m.kind != "missing"]
+    assert code == 0, out
+    assert f"Archive Moodle : {len(present)} retour(s)" in out and "Sans numéro" not in out
+    everyone = {m.participant for m in term["members"]} | {9999}
+    stored, skipped = import_feedback_zip(term["tmp"] / "r.zip", everyone)
+    assert skipped == []
+    assert sorted(stored) == sorted(m.participant for m in present)
+    for m in present:
+        page = term["root"] / "feedback" / m.id / tc.TD / f"{tc.TD}.html"
+        assert stored[m.participant] == {f"retour_{tc.TD}.html": page.read_bytes()}, m
+        assert f"({m.id})" in page.read_text(encoding="utf-8")
+
+
+def graded_items() -> list[tuple[str, int, float, str, bool]]:
+    """td03's graded items, read from its statement: (grade id, question number, points, the
+    statement's heading above it, written answer). A question may be split into several items."""
+    source = json.loads(
+        (tc.ROOT / "solutions" / tc.TD / f"{tc.TD}.ipynb").read_text(encoding="utf-8")
+    )
+    items, heading = [], ""
+    for cell in source["cells"]:
+        text = "".join(cell["source"])
+        meta = cell["metadata"].get("nbgrader", {})
+        if cell["cell_type"] == "markdown" and not meta.get("grade"):
+            for line in text.splitlines():
+                if found := re.match(r"## (\d+)\. (.+)", line):
+                    heading = f"Question {found.group(1)} · {found.group(2).strip()}"
+        if meta.get("grade"):
+            number = int(re.search(r"_q(\d+)_", meta["grade_id"]).group(1))
+            written = cell["cell_type"] == "markdown"
+            items.append((meta["grade_id"], number, meta["points"], heading, written))
+    return items
+
+
+def expected_summary(term, m: tc.Member) -> str:
+    """The feedback-comments cell of one student, built from what each kind of copy answered:
+    points per question (its items added up), each question to reread named once."""
+    graded = m.id == term["graded"]
+    waiting = expected_points(m)[1] and not graded
+    per_question: dict[int, list] = {}  # number → [points, max, waiting, label]
+    for gid, number, maximum, heading, written in graded_items():
+        if written:  # the written analysis, graded by hand in formgrader
+            got = 3 if graded else 0
+            label = f"Question {number} · analyse"  # no numbered heading inside the answer cell
+            pending = waiting
+        else:
+            got = maximum if tc.answered(m.kind, f"{gid}_reponse") else 0
+            if m.kind == "mistake" and f"{gid}_reponse" in tc.MISTAKES:
+                got = 0
+            label, pending = heading, False
+        acc = per_question.setdefault(number, [0, 0, False, label])
+        acc[0] += got
+        acc[1] += maximum
+        acc[2] = acc[2] or pending
+    points = sum(p for p, *_ in per_question.values()) - (1 if m.id == PENALISED else 0)
+    cells = [
+        f"Q{n} " + ("à noter" if pending else str(got)) + f"/{mx}"
+        for n, (got, mx, pending, _) in per_question.items()
+    ]
+    text = (
+        f"<p>{tc.TD} : <strong>{on20(points)} / 20</strong> ({points} / {TOTAL} points"
+        + (", note provisoire" if waiting else "")
+        + ").</p><p>Par question : "
+        + " ; ".join(cells)
+        + ".</p>"
+    )
+    if m.id == PENALISED:
+        text += "<p>Copie rendue en retard (retard 1 j : −1 pt).</p>"
+    missed = [
+        label for got, mx, pending, label in per_question.values() if got < mx and not pending
+    ]
+    if missed:
+        text += "<p>À relire : " + html.escape(", ".join(missed)) + ".</p>"
+    if graded:
+        text += f"<p>Commentaire de l'enseignant : Question 11 · analyse : {TEACHER_COMMENT}</p>"
+    return text
+
+
 def test_moodle_export_refuses_provisional_grades(term):
     code, out, err = term["steps"]["notes_moodle_refused"]
     pending = [m for m in term["members"] if expected_points(m)[1] and m.id != term["graded"]]
@@ -455,8 +584,12 @@ def test_moodle_export_refuses_provisional_grades(term):
 
 
 def test_moodle_worksheet_filled(term):
+    from parcours.term.tabular import safe_cell
+
     code, out, _ = term["steps"]["notes_moodle"]
     assert code == 0 and "Kévin Inconnu" in out
+    assert "Colonne « Feedback comments » remplie" in out
+    assert "cochez « Permettre la mise à jour des enregistrements modifiés" in out
     rows = list(
         csv.reader(io.StringIO((term["tmp"] / "moodle.csv").read_text(encoding="utf-8-sig")))
     )
@@ -471,11 +604,17 @@ def test_moodle_worksheet_filled(term):
         assert r[4] == ("" if note == "ABS" else note), (m, r)
         assert r[2] == m.email and r[5] == "20,00"
         _, provisional = expected_points(m)
+        summary = "" if m.kind == "missing" else expected_summary(term, m)
+        assert len(summary) <= 1200
         if provisional and m.id != term["graded"]:
-            assert "Note provisoire" in r[9], (m, r)
+            assert r[9].startswith("Note provisoire") and r[9].endswith(summary), (m, r)
         else:
-            assert "provisoire" not in r[9], (m, r)
+            assert r[9] == summary, (m, r)
+        # Every other cell is Moodle's, unchanged (but never read as a formula).
+        before = [safe_cell(c) for c in next(o for o in original if o[0] == r[0])]
+        assert r[:4] + r[5:9] == before[:4] + before[5:9]
     assert by_participant["Participant 9999"][4] == ""
+    assert by_participant["Participant 9999"][9] == ""
 
 
 def test_class_report(term):
@@ -500,6 +639,10 @@ def test_class_report(term):
     assert "Aucun échec" in html
     for m in (m for m in members if m.kind == "missing"):
         assert f"({m.id})" in html
+    # Late copies and extensions: the extended copy is on time, the other lost its point.
+    section = html.split("<h2>Retards et prolongations</h2>")[1].split("</section>")[0]
+    rows = re.findall(r"<tr><td>[^<]*\((\w+)\)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", section)
+    assert rows == [(EXTENDED, "22/11/2026 12:00", ""), (PENALISED, "", "retard 1 j : −1 pt")]
     # Written answers not graded yet: pending, so the mean and histogram are provisional.
     assert "Moyenne /20 (provisoire)" in html and "Répartition des notes (provisoire)" in html
 
@@ -643,6 +786,11 @@ def test_unreadable_gradebook_same_french_message_nothing_deleted(term, args, tm
         ("rapport", "td_inconnu"),
         ("publier", "td_inconnu"),
         ("etudiants", "importer", "/nulle/part.csv"),
+        ("etudiants", "prolonger", "inconnu", tc.TD, "--jusqu-au", "2026-12-01 10:00"),
+        ("etudiants", "prolonger", EXTENDED, tc.TD, "--jusqu-au", "demain"),
+        ("etudiants", "prolonger", EXTENDED, tc.TD, "--jusqu-au", "2026-11-01 10:00"),
+        ("retours", tc.TD, "--feuille", "feuille.csv"),
+        ("publier", tc.TD, "--limite", "bientôt"),
     ],
 )
 def test_bad_arguments_change_nothing(term, args):
@@ -656,6 +804,15 @@ def test_bad_arguments_change_nothing(term, args):
     )
     assert code == 2 and before == after
     assert "erreur" in err and "Traceback" not in err
+
+
+def test_late_penalty_shown_in_feedback_and_notes_never_within_an_extension(term):
+    page = term["root"] / "feedback" / PENALISED / tc.TD / f"{tc.TD}.html"
+    assert "Copie rendue en retard (retard 1 j : −1 pt)" in page.read_text(encoding="utf-8")
+    page = term["root"] / "feedback" / EXTENDED / tc.TD / f"{tc.TD}.html"
+    assert "retard" not in page.read_text(encoding="utf-8")
+    code, out, _ = term["steps"]["notes_csv"]
+    assert code == 0 and f"Copies en retard (1) : {PENALISED} ({tc.TD}, retard 1 j : −1 pt)" in out
 
 
 def test_cleanup(term):

@@ -21,6 +21,11 @@ SOURCE peut être :
   - un dossier contenant un sous-dossier par identifiant (<etudiant>/…ipynb) ;
   - « echange » : l'échange nbgrader d'un JupyterHub (nbgrader collect).
 
+Remise en groupe (Moodle : dossiers « <nom du groupe>_<id du groupe>_assignsubmission_file ») :
+le groupe est reconnu par son nom, d'après la colonne Groupe de la liste de la classe ou le
+fichier --groupes (colonnes Identifiant et Groupe). Sa copie est corrigée une fois, et chaque
+membre reçoit la note et le retour.
+
 Si un étudiant a rendu plusieurs fois, la copie la plus récente est gardée. Une copie déjà
 importée n'est jamais écrasée sans trace : chaque version est conservée dans
 collectes/<TD>/<etudiant>/. Les archives dont une entrée a un chemin absolu ou « .. », ou qui
@@ -55,6 +60,12 @@ def add_parser(subparsers) -> None:
         default=500.0,
         help="taille maximale de l'archive, décompressée, en Mo (défaut : 500)",
     )
+    p.add_argument(
+        "--groupes",
+        metavar="FICHIER",
+        type=Path,
+        help="membres des groupes d'une remise en groupe (.csv/.xlsx : Identifiant, Groupe)",
+    )
     add_course_arguments(p)
     p.set_defaults(run=run)
 
@@ -64,6 +75,7 @@ def run(args) -> int:
         args.td,
         source=args.depuis,
         worksheet=args.feuille,
+        groups_file=args.groupes,
         deadline=parse_deadline(args.limite) if args.limite else None,
         max_mb=args.taille_max,
         root=args.racine,
@@ -95,6 +107,7 @@ def collect_td(
     worksheet: Path | None = None,
     deadline: datetime | None = None,
     max_mb: float = 500.0,
+    groups_file: Path | None = None,
     root: Path = Path("."),
     db: str | None = None,
 ):
@@ -106,7 +119,17 @@ def collect_td(
         raise ValueError(f"--taille-max doit être un nombre de Mo positif (reçu : {max_mb:g}).")
     check_td_name(td)
     course = open_course(root, db=db)
-    return collect(course, td, source=source, worksheet=worksheet, deadline=deadline, max_mb=max_mb)
+    if groups_file is not None and not Path(groups_file).is_file():
+        raise ValueError(f"Fichier des groupes introuvable : {groups_file}.")
+    return collect(
+        course,
+        td,
+        source=source,
+        worksheet=worksheet,
+        deadline=deadline,
+        max_mb=max_mb,
+        groups_file=groups_file,
+    )
 
 
 def check_td_name(td: str) -> str:

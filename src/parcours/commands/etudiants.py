@@ -41,6 +41,17 @@ n'est importé. Si plus de 3 nouveaux identifiants portent le nom d'étudiants d
 Exemple :
   parcours etudiants importer liste.csv
 """
+EXTEND_HELP = "Accorder une prolongation (aménagement, tiers-temps) pour un TD."
+EXTEND_DESCRIPTION = """\
+Donne à l'étudiant ID jusqu'à DATE pour rendre le TD (tiers-temps, certificat médical…).
+La prolongation est enregistrée dans la base des notes, là où nbgrader garde les
+prolongations : une copie rendue avant DATE n'est ni marquée en retard ni pénalisée. Le TD
+doit avoir une date limite (« parcours publier TD --limite … »). Relancer la commande
+remplace la prolongation.
+
+Exemple :
+  parcours etudiants prolonger dupont.marie td03_satisfaction --jusqu-au "2026-12-17 23:59"
+"""
 
 
 def add_parser(subparsers) -> None:
@@ -57,6 +68,40 @@ def add_parser(subparsers) -> None:
     )
     add_course_arguments(imp)
     imp.set_defaults(run=run_import)
+    ext = sub.add_parser("prolonger", help=EXTEND_HELP, description=EXTEND_DESCRIPTION)
+    ext.add_argument("etudiant", metavar="ID", help="identifiant de l'étudiant")
+    ext.add_argument("td", metavar="TD", help="nom du TD")
+    ext.add_argument(
+        "--jusqu-au",
+        dest="jusqu_au",
+        metavar="DATE",
+        required=True,
+        help="nouvelle date limite « AAAA-MM-JJ HH:MM » (heure locale)",
+    )
+    add_course_arguments(ext)
+    ext.set_defaults(run=run_extend)
+
+
+def run_extend(args) -> int:
+    until = extend(args.etudiant, args.td, until=args.jusqu_au, root=args.racine, db=args.db)
+    print(
+        f"Prolongation accordée à {args.etudiant} pour {args.td} : jusqu'au "
+        f"{until:%d/%m/%Y à %H:%M}."
+    )
+    return 0
+
+
+def extend(student: str, td: str, *, until: str, root: Path = Path("."), db: str | None = None):
+    from parcours.commands.collecter import check_td_name, parse_deadline
+    from parcours.data.identity import check_student_id
+    from parcours.term.course import open_course
+    from parcours.term.deadlines import grant_extension
+
+    check_td_name(td)
+    check_student_id(student)
+    when = parse_deadline(until)
+    grant_extension(open_course(root, db=db), td, student, when)
+    return when
 
 
 def run_import(args) -> int:
@@ -78,10 +123,19 @@ def run_list(args) -> int:
     if not students:
         print("Aucun étudiant : importez la liste avec « parcours etudiants importer LISTE ».")
         return 0
-    rows = [("Identifiant", "Nom", "Prénom", "E-mail", "Groupe")] + [
-        (s.id, s.nom, s.prenom, s.email or "", s.groupe or "") for s in students
+    from parcours.term.course import open_course
+    from parcours.term.deadlines import extensions
+
+    granted: dict[str, list[str]] = {}
+    for (sid, td), until in sorted(extensions(open_course(args.racine, db=args.db)).items()):
+        granted.setdefault(sid, []).append(f"{td} → {until:%d/%m/%Y %H:%M}")
+    rows = [("Identifiant", "Nom", "Prénom", "E-mail", "Groupe", "Prolongations")] + [
+        (s.id, s.nom, s.prenom, s.email or "", s.groupe or "", ", ".join(granted.get(s.id, [])))
+        for s in students
     ]
-    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    if not granted:
+        rows = [r[:5] for r in rows]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
     print(f"{len(students)} étudiant(s).")

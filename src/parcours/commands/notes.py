@@ -18,6 +18,9 @@ et leur note est marquée « provisoire ».
 --feuille, prête pour « Importer la feuille d'évaluation » (un seul TD ; la note est ramenée
 à la « Note maximale » de la feuille). Elle refuse les notes provisoires, sauf avec
 --provisoire : elles sont alors marquées « Note provisoire » dans la colonne des commentaires.
+Si la feuille a une colonne « Feedback par commentaires » (« Feedback comments »), elle reçoit
+un court résumé par étudiant : note, points par question, questions à relire, commentaire saisi
+dans formgrader. Les autres colonnes sont recopiées telles quelles.
 
 Exemples :
   parcours notes
@@ -142,6 +145,7 @@ def export_grades(
                 f"Lignes de la feuille sans étudiant reconnu ({len(unmatched)}) : "
                 + ", ".join(unmatched)
             )
+        lines += moodle_import_advice(worksheet)
     pending = [r for r in rows if r.statut == "provisoire"]
     absent = [r for r in rows if r.statut == "absent"]
     ungraded = [r for r in rows if r.statut == "non corrigé"]
@@ -153,6 +157,12 @@ def export_grades(
             "Copies rendues mais pas encore corrigées : "
             + ", ".join(f"{r.student} ({r.td})" for r in ungraded)
         )
+    late = [r for r in rows if r.late]
+    if late:
+        lines.append(
+            f"Copies en retard ({len(late)}) : "
+            + ", ".join(f"{r.student} ({r.td}, {r.late})" for r in late)
+        )
     if pending:
         lines.append(
             f"Notes provisoires ({len(pending)}) : réponses rédigées à noter dans formgrader :"
@@ -160,6 +170,33 @@ def export_grades(
         for r in pending:
             lines.append(f"  {r.student} ({r.td}) : {', '.join(r.pending)}")
     return {"path": target, "rows": rows, "message": "\n".join(lines)}
+
+
+def moodle_import_advice(worksheet: Path) -> list[str]:
+    """What to tick in Moodle's « Importer la feuille d'évaluation » form, in French."""
+    from parcours.term.moodle import read_worksheet
+
+    sheet = read_worksheet(worksheet)
+    encoding = "WINDOWS-1252" if sheet.encoding == "cp1252" else "UTF-8"
+    separator = {";": "Point-virgule", "\t": "Tabulation"}.get(sheet.separator, "Virgule")
+    lines = []
+    if "comments" in sheet.columns:
+        header = sheet.header[sheet.columns["comments"]]
+        lines.append(f"Colonne « {header} » remplie : un résumé du retour par étudiant.")
+    else:
+        lines.append(
+            "La feuille n'a pas de colonne « Feedback par commentaires » : pour y mettre un "
+            "résumé du retour, activez ce type de feedback dans les paramètres du devoir, puis "
+            "téléchargez de nouveau la feuille d'évaluation."
+        )
+    lines.append(
+        "À l'import dans Moodle (« Importer la feuille d'évaluation ») : cochez « Permettre la "
+        "mise à jour des enregistrements modifiés plus récemment dans Moodle que dans la feuille "
+        "de calcul » — sinon Moodle ignore les lignes dont la « Dernière modification (note) » "
+        "est plus récente que la sienne ou illisible (date en français) ; choisissez l'encodage "
+        f"« {encoding} » et le séparateur « {separator} » ; vérifiez l'aperçu avant de confirmer."
+    )
+    return lines
 
 
 def export_term(

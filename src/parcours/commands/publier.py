@@ -3,6 +3,7 @@ course's gradebook and, with ``--echange``, release it to nbgrader's exchange.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from parcours.term.course import add_course_arguments
@@ -15,12 +16,15 @@ DESCRIPTION = """\
    dans la base des notes de nbgrader, ce qui permet de corriger les copies ensuite.
 3. Avec --echange : dépose le sujet dans l'échange nbgrader (onglet « Assignments » du
    JupyterHub, bouton « Fetch » des étudiants).
+4. Avec --limite : enregistre la date limite du TD dans la base des notes (celle que
+   nbgrader utilise pour les retards) ; « parcours collecter » la reprend par défaut.
 
 Hors JupyterHub, distribuez exercises/<TD>/<TD>.ipynb par Moodle ou l'ENT.
 
 Exemples :
   parcours publier td03_satisfaction
   parcours publier td03_satisfaction --echange
+  parcours publier td03_satisfaction --limite "2026-12-15 23:59"
 """
 
 
@@ -30,26 +34,44 @@ def add_parser(subparsers) -> None:
     p.add_argument(
         "--echange", action="store_true", help="déposer aussi le sujet dans l'échange nbgrader"
     )
+    p.add_argument(
+        "--limite", metavar="DATE", help="date limite de remise « AAAA-MM-JJ HH:MM » (heure locale)"
+    )
     add_course_arguments(p)
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
-    for line in publish(args.td, exchange=args.echange, root=args.racine, db=args.db):
+    import sys
+
+    def say(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    for line in publish(
+        args.td, exchange=args.echange, deadline=args.limite, root=args.racine, db=args.db, say=say
+    ):
         print(line)
     return 0
 
 
 def publish(
-    td: str, *, exchange: bool = False, root: Path = Path("."), db: str | None = None
+    td: str,
+    *,
+    exchange: bool = False,
+    deadline: str | None = None,
+    root: Path = Path("."),
+    db: str | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> list[str]:
-    """Check, release into ``exercises/`` and the gradebook, optionally into the exchange."""
-    from parcours.commands.collecter import check_td_name
+    """Check, release into ``exercises/`` and the gradebook, optionally into the exchange;
+    ``say(line)`` tells each step in French as it starts (the check takes seconds)."""
+    from parcours.commands.collecter import check_td_name, parse_deadline
     from parcours.commands.sujets import list_tds, release_all
     from parcours.grading.config import _env
     from parcours.term.course import open_course
 
     check_td_name(td)
+    due = parse_deadline(deadline) if deadline else None
     course = open_course(root, db=db)
     course.check_gradebook()  # before anything is checked, written or deleted
     solutions = course.root / course.setting("source_directory", "source")
@@ -65,12 +87,20 @@ def publish(
             f"TD inconnu : « {td} »."
             + (f" TD disponibles : {', '.join(known)}." if known else f" ({solutions} est vide.)")
         )
-    release_all(tds=[td], solutions=solutions, output=release, check=True)
+    say = say or (lambda line: None)
+    release_all(tds=[td], solutions=solutions, output=release, check=True, say=say)
     lines = [f"{td} : la solution obtient tous les points ; sujet écrit dans {release / td}."]
+    say(f"{td} : enregistrement dans le carnet de notes…")
     api = course.api()
     _generate_beside(api, td, release)
     lines.append(f"{td} : enregistré dans la base des notes (questions et barème).")
+    if due is not None:
+        from parcours.term.deadlines import set_deadline
+
+        set_deadline(course, td, due)
+        lines.append(f"{td} : date limite enregistrée, le {due:%d/%m/%Y à %H:%M}.")
     if exchange:
+        say(f"{td} : dépôt dans l'échange nbgrader…")
         with _env():
             result = api.release_assignment(td)
         if not result.get("success"):

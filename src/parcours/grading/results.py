@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -30,6 +31,7 @@ class Submission:
     td: str
     questions: dict[str, QuestionGrade] = field(default_factory=dict)
     penalty: float = 0.0
+    seconds_late: float = 0.0  # past the student's own deadline (extension included), per nbgrader
     result: dict | None = None  # contract-3 file, when present
 
     @property
@@ -125,6 +127,12 @@ def load_td(course, td: str, *, with_files: bool = True) -> TdResults:
             .filter(Assignment.name == td)
             .all()
         )
+        late = {
+            a.student_id: float(a.total_seconds_late or 0)
+            for a in gb.db.query(SubmittedAssignment)
+            .join(Assignment, SubmittedAssignment.assignment_id == Assignment.id)
+            .filter(Assignment.name == td)
+        }
     questions = sorted(((n, t, float(m or 0)) for n, t, m in cells), key=lambda q: q[0])
     subs: dict[str, Submission] = {}
     penalties: dict[str, dict[str, float]] = {}
@@ -139,11 +147,29 @@ def load_td(course, td: str, *, with_files: bool = True) -> TdResults:
         )
     for sid, sub in subs.items():
         sub.penalty = sum(penalties[sid].values())
+        sub.seconds_late = late.get(sid, 0.0)
         if with_files:
             sub.result = read_result_file(course, sid, td)
     submitted_root = course.root / "submitted"
     on_disk = {p.parent.parent.name for p in submitted_root.glob(f"*/{td}/*.ipynb")}
     return TdResults(td, questions, subs, on_disk - set(subs))
+
+
+def started_days(seconds_late: float) -> int:
+    """Days late, a started day counting as one (1 s late → 1 day)."""
+    return math.ceil(seconds_late / 86400) if seconds_late > 0 else 0
+
+
+def late_text(sub: Submission) -> str:
+    """``"retard 2 j : −2 pts"`` (``""`` for a copy on time)."""
+    days = started_days(sub.seconds_late)
+    if not days:
+        return ""
+    text = f"retard {days} j"
+    if sub.penalty:
+        pts = f"{sub.penalty:g}".replace(".", ",")
+        text += f" : −{pts} pt" + ("s" if sub.penalty >= 2 else "")
+    return text
 
 
 def fr_number(value: float) -> str:

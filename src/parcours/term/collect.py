@@ -33,6 +33,7 @@ class Candidate:
     participant: str | None = None
     student: str | None = None
     filename: str = ""
+    team: str | None = None  # Moodle team submission: the group's name
     problem: str = ""  # why the entry could not be read (damaged, encrypted…), French
     notebook: bool = True  # False: another file of the submission (a .docx…), kept out
 
@@ -232,9 +233,12 @@ def _name_of(candidate: Candidate) -> str:
 
 
 def match(
-    candidates: list[Candidate], students: list[Student], worksheet=None
+    candidates: list[Candidate], students: list[Student], worksheet=None, teams=None
 ) -> tuple[dict[str, list[Candidate]], list[Line]]:
-    """Candidates per student id, and the lines for those that match nobody or several."""
+    """Candidates per student id, and the lines for those that match nobody or several.
+    ``teams`` (normalised group name → (name, member ids)) turns a Moodle team folder
+    ``<groupe>_<id du groupe>_assignsubmission_file`` into one copy, stored for one member."""
+    teams = teams or {}
     by_id = {s.id: s for s in students}
     by_email = {s.email.lower(): s for s in students if s.email}
     by_name: dict[str, list[Student]] = {}
@@ -253,6 +257,12 @@ def match(
             continue
         name = _name_of(c)
         how = "nom"
+        team = teams.get(normalise_name(name))
+        if team is not None and not by_name.get(normalise_name(name)):
+            c.team = team[0]
+            c.student = _team_copy_owner(c, team[1])
+            matched.setdefault(c.student, []).append(c)
+            continue
         if worksheet is not None and c.participant in worksheet.by_participant:
             row = worksheet.rows[worksheet.by_participant[c.participant]]
             email = worksheet.value(row, "email").lower()
@@ -281,6 +291,70 @@ def match(
                 Line("non reconnue", nom=name, source=c.label, detail=f"aucun étudiant à ce {how}")
             )
     return matched, problems
+
+
+def _team_copy_owner(c: Candidate, members: list[str]) -> str:
+    """The member whose data the copy ran on (its setup output), else the first member."""
+    from parcours.term.report import IDENTITY
+
+    found = IDENTITY.search(c.data.decode("utf-8", errors="replace"))
+    if found and found.group(1).strip() in members:
+        return found.group(1).strip()
+    return sorted(members)[0]
+
+
+TEAMS_FILE = "equipes.json"
+
+
+def read_teams(course, groups_file: Path | None = None) -> dict[str, tuple[str, list[str]]]:
+    """Groups of the class list (its group column), or of a ``--groupes`` file (Identifiant;
+    Groupe), as ``normalised group name → (group name, member ids)``."""
+    from parcours.term.tabular import header_key, read_rows
+
+    pairs = [(s.id, s.groupe) for s in class_list(course) if s.groupe]
+    if groups_file is not None:
+        header, rows, _facts = read_rows(groups_file)
+        keys = [header_key(h) for h in header]
+        try:
+            i_id = next(i for i, k in enumerate(keys) if k in ("identifiant", "id", "login"))
+            i_group = next(i for i, k in enumerate(keys) if k in ("groupe", "equipe", "group"))
+        except StopIteration:
+            raise ValueError(
+                f"{Path(groups_file).name} : colonnes « Identifiant » et « Groupe » attendues "
+                f"(en-têtes lus : {', '.join(header)})."
+            ) from None
+        known = {s.id for s in class_list(course)}
+        pairs = []
+        for line, row in rows:
+            sid = row[i_id].strip() if i_id < len(row) else ""
+            group = row[i_group].strip() if i_group < len(row) else ""
+            if sid and sid not in known:
+                raise ValueError(
+                    f"{Path(groups_file).name}, ligne {line} : « {sid} » n'est pas dans la liste "
+                    "de la classe."
+                )
+            if sid and group:
+                pairs.append((sid, group))
+    teams: dict[str, tuple[str, list[str]]] = {}
+    for sid, group in pairs:
+        teams.setdefault(normalise_name(group), (group, []))[1].append(sid)
+    return teams
+
+
+def load_team_copies(course, td: str) -> dict[str, tuple[str, str]]:
+    """``member → (student whose copy is graded, group name)`` for ``td``'s team copies."""
+    path = course.root / ARCHIVE_DIR / td / TEAMS_FILE
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return {}
+    return {
+        member: (team["copie"], name)
+        for name, team in data.items()
+        for member in team.get("membres", [])
+    }
 
 
 # --- writing -------------------------------------------------------------------------------------
@@ -332,6 +406,7 @@ def collect(
     worksheet: Path | None = None,
     deadline: datetime | None = None,
     max_mb: float = DEFAULT_MAX_MB,
+    groups_file: Path | None = None,
 ) -> CollectReport:
     """Collect ``td`` from ``source`` into the course; return the French report."""
     from parcours.term.moodle import parse_moodle_date, read_worksheet
@@ -348,10 +423,13 @@ def collect(
         deadline = _gradebook_deadline(course, td)
         report.deadline_source = "date du TD dans nbgrader"
     report.deadline = deadline
+    from parcours.term.deadlines import extensions
+
+    extended = extensions(course, td)
     source_text = str(source)
     sheet = read_worksheet(worksheet) if worksheet else None
     if source_text in ("echange", "exchange", "nbgrader"):
-        return _collect_exchange(course, td, students, report)
+        return _collect_exchange(course, td, students, report, deadline, extended)
     path = Path(source)
     if path.is_file() and path.suffix.lower() == ".zip":
         candidates = read_moodle_archive(path, max_mb=max_mb)
@@ -375,7 +453,8 @@ def collect(
                 )
                 if when:
                     c.modified = when
-    matched, problems = match(candidates, students, sheet)
+    teams = read_teams(course, groups_file)
+    matched, problems = match(candidates, students, sheet, teams)
     # Several lines for one submission folder (its notebook and a .docx…): one « ambiguë » line.
     seen_labels: set[str] = set()
     for line in problems:
@@ -384,6 +463,7 @@ def collect(
         seen_labels.add(line.source)
     maybe = {sid for line in problems for sid in line.possibles}
     participants: dict[str, str] = {}
+    team_copies: dict[str, dict] = {}
     for student, found in sorted(matched.items()):
         others = [c for c in found if not c.notebook]
         found = [c for c in found if c.notebook]
@@ -427,26 +507,47 @@ def collect(
                     f"ignorée : une version plus récente a été gardée ({chosen.modified:%d/%m/%Y %H:%M})",
                 )
             )
-        if chosen.participant:
+        if chosen.participant and not chosen.team:
             participants[chosen.participant] = student
         status, detail = store(course, td, student, chosen)
-        if deadline and chosen.modified > deadline:
+        if chosen.team:
+            members = sorted(teams[normalise_name(chosen.team)][1])
+            team_copies[chosen.team] = {"copie": student, "membres": members}
+            detail = "; ".join(
+                d
+                for d in (
+                    f"copie du groupe « {chosen.team} », notée une fois pour " + ", ".join(members),
+                    detail,
+                )
+                if d
+            )
+        own = extended.get((student, td), deadline)
+        if own and chosen.modified > own:
             # One line per student: a late copy is imported all the same, and said late.
             late = (
                 f"rendu le {chosen.modified:%d/%m/%Y à %H:%M}, "
-                f"{_duration(chosen.modified - deadline)} après la limite"
+                f"{_duration(chosen.modified - own)} après la limite"
+                + (" (prolongée)" if own != deadline else "")
             )
             if status == "inchangée":
-                detail = f"{detail} ; {late}"
+                detail = f"{detail} ; {late}" if detail else late
             else:
                 detail = f"{status}{' ' + detail if detail else ''} ; {late}"
                 status = "en retard"
         report.lines.append(Line(status, student, names[student], chosen.label, detail))
+    in_teams = {m for team in team_copies.values() for m in team["membres"]}
     for s in students:
-        if s.id not in matched and s.id not in maybe:
+        if s.id not in matched and s.id not in in_teams and s.id not in maybe:
             report.lines.append(Line("absente", s.id, s.full_name, "", "aucune copie reçue"))
+    if team_copies:
+        path_teams = course.root / ARCHIVE_DIR / td / TEAMS_FILE
+        known_teams = (
+            json.loads(path_teams.read_text(encoding="utf-8")) if path_teams.is_file() else {}
+        )
+        known_teams.update(team_copies)
+        write_json_atomic(path_teams, known_teams)
     if deadline is not None:  # the class report tells late copies from it
-        from parcours.term.report_help import save_deadline
+        from parcours.term.student_view import save_deadline
 
         save_deadline(course, td, deadline)
     if participants:
@@ -480,11 +581,19 @@ def _gradebook_deadline(course, td: str) -> datetime | None:
         return row.duedate.replace(tzinfo=UTC).astimezone().replace(tzinfo=None)
 
 
-def _collect_exchange(course, td, students, report: CollectReport) -> CollectReport:
+def _collect_exchange(
+    course, td, students, report: CollectReport, deadline=None, extended=None
+) -> CollectReport:
+    """nbgrader's own collect (``update``: only newer submissions), then each copy goes through
+    ``store`` like an archive's: versions kept, an identical copy reported « inchangée »."""
     from parcours.grading.config import _env
 
+    names = {s.id: s.full_name for s in students}
+    pattern = f"*/{td}/{td}.ipynb"
+    before = {
+        p.parent.parent.name: p.read_bytes() for p in course.root.glob("submitted/" + pattern)
+    }
     api = course.api()
-
     with _env():
         result = api.collect(td, update=True)
     if not result.get("success"):
@@ -492,16 +601,47 @@ def _collect_exchange(course, td, students, report: CollectReport) -> CollectRep
             "La collecte depuis l'échange nbgrader a échoué : "
             + ((result.get("error") or result.get("log") or "").strip().splitlines() or ["?"])[-1]
         )
-    names = {s.id: s.full_name for s in students}
-    got = {p.parent.parent.name for p in (course.root / "submitted").glob(f"*/{td}/{td}.ipynb")}
+    got = {p.parent.parent.name for p in (course.root / "submitted").glob(pattern)}
     for sid in sorted(got):
-        if sid in names:
-            report.lines.append(Line("importée", sid, names[sid], "échange nbgrader"))
-        else:
+        if sid not in names:
             report.lines.append(
                 Line("non reconnue", sid, "", "échange nbgrader", "identifiant absent de la liste")
+            )
+            continue
+        current = course.submitted(sid, td) / f"{td}.ipynb"
+        data = current.read_bytes()
+        modified = _exchange_timestamp(current.parent / "timestamp.txt")
+        # Put back what was there before nbgrader's copy, so that store() sees the change.
+        if sid in before:
+            write_bytes_atomic(current, before[sid])
+        else:
+            current.unlink()
+        c = Candidate(label="échange nbgrader", data=data, modified=modified, student=sid)
+        status, detail = store(course, td, sid, c)
+        report.lines.append(Line(status, sid, names[sid], "échange nbgrader", detail))
+        own = (extended or {}).get((sid, td), deadline)
+        if own and modified > own:
+            report.lines.append(
+                Line(
+                    "en retard",
+                    sid,
+                    names[sid],
+                    "échange nbgrader",
+                    f"rendu le {modified:%d/%m/%Y à %H:%M}, {_duration(modified - own)} "
+                    "après la limite" + (" (prolongée)" if own != deadline else ""),
+                )
             )
     for s in students:
         if s.id not in got:
             report.lines.append(Line("absente", s.id, s.full_name, "", "aucune copie reçue"))
     return report
+
+
+def _exchange_timestamp(path: Path) -> datetime:
+    """nbgrader's ``timestamp.txt`` (UTC) as naive local time, like Moodle's dates."""
+    from nbgrader.utils import parse_utc
+
+    try:
+        return parse_utc(path.read_text(encoding="utf-8").strip()).astimezone().replace(tzinfo=None)
+    except (OSError, ValueError, TypeError):
+        return datetime.fromtimestamp(path.parent.stat().st_mtime)

@@ -21,7 +21,7 @@ import json
 import re
 from pathlib import Path
 
-from parcours.grading.results import TdResults, autograded_notebook, fr_number
+from parcours.grading.results import TdResults, autograded_notebook, fr_number, late_text
 
 MARKER = re.compile(r"^\s*#+\s*(BEGIN|END) (SOLUTION|HIDDEN TESTS)\s*$")
 GENERIC = {
@@ -251,11 +251,14 @@ def render(
     teacher_comments: dict[str, str],
     errors: dict[str, tuple[str, str]],
     scale: float = 20.0,
+    team: str | None = None,
+    copy_of: str | None = None,
     title: str = "",
     labels: dict[str, str] | None = None,
 ) -> str:
-    """The HTML page of one student (only their own data goes in)."""
-    sub = results.submissions[student]
+    """The HTML page of one student (only their own data goes in; for a team copy, the copy
+    graded once for the group ``team``, stored for ``copy_of``)."""
+    sub = results.submissions[copy_of or student]
     esc = html.escape
     result = sub.result or {}
     file_questions = result.get("questions") or {}
@@ -309,10 +312,8 @@ def render(
             f'<div class="fail">La correction automatique n\'a pas pu aller au bout : '
             f"{esc(str(echec['message']))}</div>"
         )
-    if sub.penalty:
-        notes.append(
-            f'<div class="warn">Pénalité de retard : −{fr_number(sub.penalty)} point(s).</div>'
-        )
+    if late_text(sub):
+        notes.append(f'<div class="warn">Copie rendue en retard ({esc(late_text(sub))}).</div>')
     if general:
         notes.append(f'<div class="comment">{esc(general)}</div>')
     total = f"{sub.score:g} / {sub.max_score:g}".replace(".", ",")
@@ -321,7 +322,7 @@ def render(
 <title>Retour {esc(td)} — {esc(name)}</title><style>{CSS}</style></head>
 <body><main>
 <h1>Retour sur le {esc(title or td)}</h1>
-<p class="sub">{esc(name)} ({esc(student)})</p>
+<p class="sub">{esc(name)} ({esc(student)}){f" — copie du groupe « {esc(team)} »" if team else ""}</p>
 <div class="score"><div class="box">{"Note provisoire" if sub.pending else "Note"}<b>{fr_number(sub.on(scale))} / {scale:g}</b></div>
 <div class="box">Points<b>{total}</b></div></div>
 {"".join(notes)}
@@ -358,13 +359,23 @@ def student_page(
     names=None,
     scale: float = 20.0,
     statement_parts=None,
+    teams=None,
 ) -> str:
-    """The page of one student (what ``retours`` writes and nbgrader's feedback exporter returns)."""
+    """The page of one student (what ``retours`` writes and nbgrader's feedback exporter returns).
+    A member of a team copy gets the page of the copy graded once for the group."""
     from parcours.grading.results import load_td
     from parcours.term.classlist import class_list
+    from parcours.term.collect import load_team_copies
 
     results = results if results is not None else load_td(course, td)
-    if sid not in results.submissions:
+    if teams is None:
+        teams = {
+            member: (owner, group)
+            for member, (owner, group) in load_team_copies(course, td).items()
+            if owner in results.submissions
+        }
+    owner, group = teams.get(sid, (sid, None))
+    if owner not in results.submissions:
         raise ValueError(f"Aucune copie corrigée de « {sid} » pour {td}.")
     if names is None:
         names = {s.id: s.full_name for s in class_list(course)}
@@ -375,9 +386,11 @@ def student_page(
         name=names.get(sid, sid),
         results=results,
         sources=sources if sources is not None else cell_sources(course, td),
-        teacher_comments=comments(course, td, sid),
-        errors=notebook_errors(autograded_notebook(course, sid, td)),
+        teacher_comments=comments(course, td, owner),
+        errors=notebook_errors(autograded_notebook(course, owner, td)),
         scale=scale,
+        team=group,
+        copy_of=owner,
         title=title,
         labels=labels,
     )
@@ -389,11 +402,18 @@ def write_feedback(
     from parcours.grading.results import load_td
     from parcours.term.atomic import write_bytes_atomic
     from parcours.term.classlist import class_list
+    from parcours.term.collect import load_team_copies
 
     results = load_td(course, td)
     names = {s.id: s.full_name for s in class_list(course)}
-    chosen = [student] if student else sorted(results.submissions)
-    if student and student not in results.submissions:
+    teams = {
+        member: (owner, group)
+        for member, (owner, group) in load_team_copies(course, td).items()
+        if owner in results.submissions
+    }
+    everyone = sorted(set(results.submissions) | set(teams))
+    chosen = [student] if student else everyone
+    if student and student not in everyone:
         raise ValueError(f"Aucune copie corrigée de « {student} » pour {td}.")
     sources = cell_sources(course, td)
     title, labels = statement(course, td)
@@ -408,8 +428,96 @@ def write_feedback(
             names=names,
             scale=scale,
             statement_parts=(title, labels),
+            teams=teams,
         )
         target = course.root / "feedback" / sid / td / f"{td}.html"
         write_bytes_atomic(target, page.encode("utf-8"))
         written.append(target)
     return written
+
+
+# Moodle stores the comment as HTML (« Feedback par commentaires »); keep it short enough to read
+# in the grading table and far under any column limit.
+SUMMARY_MAX = 1200
+
+
+def question_groups(results: TdResults, student: str) -> list[tuple[str, float, float, bool]]:
+    """``(label, points, max, waiting for the teacher)`` per question number (a question's cells
+    counted together)."""
+    sub = results.submissions[student]
+    groups: dict[str, list] = {}
+    for gid, _ctype, _mx in results.questions:
+        q = sub.questions.get(gid)
+        if q is None:
+            continue
+        m = re.search(r"_q(\d+)", gid)
+        label = f"Q{int(m.group(1))}" if m else question_label(gid, results.td)
+        acc = groups.setdefault(label, [0.0, 0.0, False])
+        acc[0] += q.score
+        acc[1] += q.max_score
+        acc[2] = acc[2] or q.needs_manual
+    return [(label, pts, mx, waiting) for label, (pts, mx, waiting) in groups.items()]
+
+
+def moodle_summary(
+    results: TdResults,
+    student: str,
+    teacher_comments: dict[str, str],
+    *,
+    scale: float = 20.0,
+    labels: dict[str, str] | None = None,
+) -> str:
+    """A short French HTML summary for Moodle's feedback-comments column (every text escaped).
+    Questions are named by the statement's headings (*labels*) like the feedback page; a question
+    split into several graded items is named once."""
+    esc = html.escape
+    sub = results.submissions[student]
+
+    def pts(value: float) -> str:
+        return f"{value:g}".replace(".", ",")
+
+    parts = [
+        f"<p>{esc(results.td)} : <strong>{fr_number(sub.on(scale))} / {scale:g}</strong> "
+        f"({pts(sub.score)} / {pts(sub.max_score)} points"
+        + (", note provisoire" if sub.pending else "")
+        + ").</p>"
+    ]
+    groups = question_groups(results, student)
+    if groups:
+        parts.append(
+            "<p>Par question : "
+            + " ; ".join(
+                f"{esc(label)} " + (f"à noter/{pts(mx)}" if waiting else f"{pts(p)}/{pts(mx)}")
+                for label, p, mx, waiting in groups
+            )
+            + ".</p>"
+        )
+    if late_text(sub):
+        parts.append(f"<p>Copie rendue en retard ({esc(late_text(sub))}).</p>")
+    missed = list(
+        dict.fromkeys(
+            question_label(gid, results.td, labels)
+            for gid, _ctype, _mx in results.questions
+            if gid in sub.questions
+            and sub.questions[gid].score < sub.questions[gid].max_score
+            and not sub.questions[gid].needs_manual
+        )
+    )
+    if missed:
+        parts.append("<p>À relire : " + esc(", ".join(missed)) + ".</p>")
+    said = []
+    for gid, text in teacher_comments.items():
+        said.append(
+            text if gid == "__general__" else f"{question_label(gid, results.td, labels)} : {text}"
+        )
+    comment = " ".join(" ".join(said).split())
+    room = SUMMARY_MAX - len("".join(parts)) - 60
+    if comment and room > 40:
+        if len(esc(comment)) > room:
+            comment = comment[: room // 2].rstrip() + " […]"
+        parts.append(f"<p>Commentaire de l'enseignant : {esc(comment)}</p>")
+    text = "".join(parts)
+    while len(text) > SUMMARY_MAX and len(parts) > 1:  # the score line always stays
+        parts.pop()
+        text = "".join(parts)
+    return text

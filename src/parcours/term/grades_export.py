@@ -9,7 +9,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from parcours.grading.results import fr_number, gradebook_tds, load_td
+from parcours.grading.results import fr_number, gradebook_tds, late_text, load_td
 from parcours.term.atomic import write_bytes_atomic
 from parcours.term.classlist import class_list, normalise_name
 from parcours.term.tabular import safe_cell
@@ -30,6 +30,7 @@ class GradeRow:
     points: float | None
     max_points: float | None
     pending: list[str]
+    late: str = ""  # « retard 2 j : −2 pts »
 
 
 def grade_rows(course, tds: list[str] | None = None, *, scale: float = 20.0) -> list[GradeRow]:
@@ -39,14 +40,20 @@ def grade_rows(course, tds: list[str] | None = None, *, scale: float = 20.0) -> 
         raise ValueError("Aucun TD dans la base des notes : corrigez d'abord les copies.")
     rows: list[GradeRow] = []
     known_ids = {s.id for s in students}
+    from parcours.term.collect import load_team_copies
+
     for td in chosen:
         res = load_td(course, td, with_files=False)
+        teams = load_team_copies(course, td)
         extra = sorted(set(res.submissions) - known_ids)
         for s in students + [_unknown(sid) for sid in extra]:
             sub = res.submissions.get(s.id)
+            if sub is None and s.id in teams:  # a team copy, graded once for every member
+                sub = res.submissions.get(teams[s.id][0])
             base = (s.id, s.nom, s.prenom, s.groupe or "", td)
             if sub is None:
-                statut = "non corrigé" if s.id in res.submitted_only else "absent"
+                owner = teams.get(s.id, (s.id, ""))[0]
+                statut = "non corrigé" if owner in res.submitted_only else "absent"
                 rows.append(GradeRow(*base, None, statut, None, None, []))
                 continue
             pending = sub.pending
@@ -58,6 +65,7 @@ def grade_rows(course, tds: list[str] | None = None, *, scale: float = 20.0) -> 
                     round(sub.score, 2),
                     sub.max_score,
                     pending,
+                    late_text(sub),
                 )
             )
     return rows
@@ -137,13 +145,21 @@ PROVISIONAL = "Note provisoire : réponse rédigée pas encore notée ({question
 def fill_moodle_worksheet(
     course, rows: list[GradeRow], worksheet: Path, target: Path, *, td: str, scale: float
 ) -> tuple[int, list[str]]:
-    """Fill the *Note* column of Moodle's worksheet; return (filled, unmatched worksheet rows).
+    """Fill the *Note* column of Moodle's worksheet, and its feedback-comments column when it has
+    one (a short French summary per student); return (filled, unmatched worksheet rows).
     A provisional grade is marked in the feedback column (added when the sheet has none)."""
     import json
 
+    from parcours.term.feedback import comments, moodle_summary, statement
     from parcours.term.moodle import read_worksheet, write_worksheet
 
     sheet = read_worksheet(worksheet)
+    comment_col = sheet.columns.get("comments")
+    from parcours.term.collect import load_team_copies
+
+    teams = load_team_copies(course, td)
+    results = load_td(course, td, with_files=False) if comment_col is not None else None
+    labels = statement(course, td)[1] if comment_col is not None else {}
     students = {r.student: r for r in rows if r.td == td}
     by_email = {}
     by_name = {}
@@ -190,6 +206,13 @@ def fill_moodle_worksheet(
         value = r.note if on == scale else round(r.points / r.max_points * on, 1)
         text = f"{value:.1f}"
         row[grade_col] = text.replace(".", ",") if sheet.french else text
+        owner = sid if results is None or sid in results.submissions else teams.get(sid, ("",))[0]
+        if results is not None and owner in results.submissions:
+            while len(row) <= comment_col:
+                row.append("")
+            row[comment_col] = moodle_summary(
+                results, owner, comments(course, td, owner), scale=on, labels=labels
+            )
         filled += 1
         if r.statut == "provisoire" and feedback_col is not None:
             while len(row) <= feedback_col:

@@ -41,6 +41,8 @@ WORKSHEET_COLUMNS = {
         "lastmodifiedsubmission",
         "dernieremodificationdudevoir",
     },
+    # Moodle matches this one by its exact localised header: it is written back unchanged.
+    "comments": {"feedbackparcommentaires", "feedbackcomments", "commentairesdefeedback"},
 }
 
 MONTHS = {
@@ -190,3 +192,75 @@ def write_worksheet(sheet: Worksheet, target: Path) -> None:
     writer.writerow([safe_cell(c) for c in sheet.header])
     writer.writerows([safe_cell(c) for c in row] for row in sheet.rows)
     write_bytes_atomic(target, buf.getvalue().encode(sheet.encoding))
+
+
+# --- the way back: feedback files ----------------------------------------------------------------
+
+# Moodle's « Importer plusieurs fichiers de feedback dans une archive ZIP » splits every folder
+# name on "_" (at most 5 pieces) and wants piece 2 to be the participant number and pieces 3-4 an
+# enabled plugin; files whose name starts with "." or "~" are ignored.
+FEEDBACK_PLUGIN = "assignfeedback_file"
+UNSAFE_IN_NAME = re.compile(r"[_/\\:*?\"<>|\x00-\x1f]+")
+
+
+def feedback_folder(full_name: str, participant: str) -> str:
+    """``"Zoé École", "1003"`` → ``"Zoé École_1003_assignfeedback_file"`` (no ``_`` in the name)."""
+    name = " ".join(UNSAFE_IN_NAME.sub(" ", full_name).split()).lstrip(".~ ") or "Participant"
+    return f"{name}_{int(participant)}_{FEEDBACK_PLUGIN}"
+
+
+def participant_numbers(course, td: str, sheet: Worksheet | None = None) -> dict[str, str]:
+    """Student id → Moodle participant number for ``td``: the worksheet (by e-mail, then by a
+    unique full name) wins over the numbers recorded when the archive was collected."""
+    import json
+
+    from parcours.term.classlist import class_list, normalise_name
+
+    found: dict[str, str] = {}
+    mapping = course.root / "collectes" / td / "participants_moodle.json"
+    if mapping.is_file():
+        try:
+            known = json.loads(mapping.read_text(encoding="utf-8"))
+        except ValueError:
+            known = {}
+        for n, sid in known.items():
+            if str(n).isdigit():
+                found[sid] = str(int(n))
+    if sheet is not None:
+        students = class_list(course)
+        by_email = {s.email.lower(): s.id for s in students if s.email}
+        by_name: dict[str, list[str]] = {}
+        for s in students:
+            by_name.setdefault(normalise_name(s.full_name), []).append(s.id)
+        for row in sheet.rows:
+            n = sheet.participant(row)
+            if not n:
+                continue
+            sid = by_email.get(sheet.value(row, "email").lower())
+            if sid is None:
+                hits = by_name.get(normalise_name(sheet.value(row, "name")), [])
+                sid = hits[0] if len(hits) == 1 else None
+            if sid is not None:
+                found[sid] = str(int(n))
+    return found
+
+
+def write_feedback_zip(
+    pages: dict[str, Path], numbers: dict[str, str], names: dict[str, str], target: Path, *, td: str
+) -> tuple[list[str], list[str]]:
+    """One folder per student for Moodle's feedback-file import; return (in the zip, no number)."""
+    import zipfile
+
+    included, missing = [], []
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for sid in sorted(pages):
+            n = numbers.get(sid)
+            if n is None:
+                missing.append(sid)
+                continue
+            folder = feedback_folder(names.get(sid, sid), n)
+            z.writestr(f"{folder}/retour_{td}.html", pages[sid].read_bytes())
+            included.append(sid)
+    write_bytes_atomic(target, buf.getvalue())
+    return included, missing

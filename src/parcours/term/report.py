@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from parcours.grading.results import TdResults, fr_number, load_td
+from parcours.grading.results import TdResults, fr_number, late_text, load_td
 from parcours.term.feedback import question_label
 
 IDENTITY = re.compile(r"Données (?:chargées pour|de l'étudiant\u00b7e) « ([^»]+) »")
@@ -43,10 +43,11 @@ class ClassReport:
     identity: list[tuple[str, str]] = field(default_factory=list)
     copies: list = field(default_factory=list)
     absent: list[str] = field(default_factory=list)
+    extensions: dict[str, datetime] = field(default_factory=dict)  # student → end (local time)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (student, why unread)
     answers: dict[str, dict[str, str]] = field(default_factory=dict)  # student → cell → code
     cell_of: dict[str, str] = field(default_factory=dict)  # test grade id → answer cell id
-    students: list = field(default_factory=list)  # report_help.StudentLine, lowest grade first
+    students: list = field(default_factory=list)  # student_view.StudentLine, lowest grade first
     copy_groups: list = field(default_factory=list)  # report_help.CopyGroup
     comparisons: list = field(default_factory=list)  # (a, b, cells) shown side by side
 
@@ -132,9 +133,14 @@ def build(course, td: str, *, scale: float = 20.0, template: dict | None = None)
     subs = results.submissions
     grades = {sid: s.on(scale) for sid, s in subs.items()}
     rep = ClassReport(td, results, grades, scale)
+    from parcours.term.collect import load_team_copies
+
+    in_teams = set(load_team_copies(course, td))  # a team's copy is counted once, for its owner
     students = class_list(course)
     rep.absent = sorted(
-        s.id for s in students if s.id not in subs and s.id not in results.submitted_only
+        s.id
+        for s in students
+        if s.id not in subs and s.id not in results.submitted_only and s.id not in in_teams
     )
     ranked = sorted(subs, key=lambda sid: subs[sid].score)
     n27 = max(1, round(len(ranked) * 0.27))
@@ -191,15 +197,18 @@ def build(course, td: str, *, scale: float = 20.0, template: dict | None = None)
                         break
         if loaded and loaded != sid:
             rep.identity.append((sid, loaded))
+    from parcours.term.deadlines import extensions
+
+    rep.extensions = {sid: until for (sid, _td), until in extensions(course, td).items()}
     rep.choices = {gid: c.most_common(3) for gid, c in sorted(wrong.items())}
     rep.copies = find_copies(answers, template=template)
     for sid, why in rep.skipped:
         rep.alerts.append((sid, f"Copie ignorée par le rapport (réponses, copies proches) : {why}"))
     rep.answers = answers
-    from parcours.term import report_help
+    from parcours.term import report_help, student_view
 
     template = template or {}
-    rep.students = report_help.student_lines(
+    rep.students = student_view.student_lines(
         course,
         rep,
         names={s.id: s.full_name for s in students},
@@ -280,6 +289,10 @@ th,td{text-align:left;padding:.4rem .55rem;border-bottom:1px solid #e3e8ee;verti
 .bar{background:#e3e8ee;border-radius:4px;height:.6rem;width:120px;display:inline-block;vertical-align:middle}
 .bar i{display:block;height:100%;background:#3b7dd8;border-radius:4px}svg{max-width:100%;height:auto}
 .two{display:grid;grid-template-columns:1fr 1fr;gap:1.2rem}@media(max-width:900px){.two{grid-template-columns:1fr}}
+.scroll{overflow-x:auto}
+@media(max-width:600px){header{padding:1rem}main{padding:0 .5rem;margin:.8rem auto}
+section{padding:.8rem .7rem}table{font-size:.82rem}th,td{padding:.3rem .3rem}.bar{width:60px}
+.cards{grid-template-columns:repeat(2,1fr)}}
 """
 
 
@@ -288,7 +301,7 @@ def _pct(v) -> str:
 
 
 def render(rep: ClassReport, names: dict[str, str] | None = None) -> str:
-    from parcours.term import report_help
+    from parcours.term import report_help, student_view
 
     esc = html.escape
     names = names or {}
@@ -312,9 +325,9 @@ def render(rep: ClassReport, names: dict[str, str] | None = None) -> str:
         rate, disc = q["rate"], q["disc"]
         cls = "" if rate is None else "good" if rate >= 0.7 else "mid" if rate >= 0.4 else "bad"
         dcls = "" if disc is None else "good" if disc >= 0.3 else "mid" if disc >= 0.1 else "bad"
-        kind = "rédigée" if q["type"] == "markdown" else "automatique"
+        kind = " <span class='hint'>(rédigée)</span>" if q["type"] == "markdown" else ""
         qrows.append(
-            f"<tr><td>{esc(question_label(q['id'], rep.td))}</td><td>{kind}</td>"
+            f"<tr><td>{esc(question_label(q['id'], rep.td))}{kind}</td>"
             f'<td class="num">{q["max"]:g}</td><td class="num {cls}">{_pct(rate)}</td>'
             f'<td class="num {dcls}">{"—" if disc is None else f"{disc:+.2f}".replace(".", ",")}</td></tr>'
         )
@@ -336,6 +349,13 @@ def render(rep: ClassReport, names: dict[str, str] | None = None) -> str:
         f"<tr><td>{esc(sid)}</td><td>non corrigée</td><td>copie rendue mais absente de la base des notes</td></tr>"
         for sid in sorted(rep.results.submitted_only)
     )
+    late = {sid: late_text(sub) for sid, sub in rep.results.submissions.items() if late_text(sub)}
+    late_rows = "".join(
+        f"<tr><td>{esc(names.get(sid, sid))} ({esc(sid)})</td><td>"
+        + (f"{rep.extensions[sid]:%d/%m/%Y %H:%M}" if sid in rep.extensions else "")
+        + f"</td><td>{esc(late.get(sid, ''))}</td></tr>"
+        for sid in sorted(set(late) | set(rep.extensions))
+    )
     alert_rows = "".join(
         f"<tr><td>{esc(sid)}</td><td>données de « {esc(other)} » chargées</td></tr>"
         for sid, other in rep.identity
@@ -349,24 +369,25 @@ def render(rep: ClassReport, names: dict[str, str] | None = None) -> str:
     def table(head: str, rows: str, empty: str) -> str:
         if not rows:
             return f'<p class="empty">{empty}</p>'
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+        # on a phone, a table too wide for the screen scrolls inside its box, not the page
+        return f"<div class='scroll'><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>"
 
     now = datetime.now().strftime("%d/%m/%Y à %H:%M")
     return f"""<!DOCTYPE html>
 <html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>Rapport de classe — {esc(rep.td)}</title><style>{CSS}{report_help.CSS}</style></head><body>
+<title>Rapport de classe — {esc(rep.td)}</title><style>{CSS}{student_view.CSS}{report_help.CSS}</style></head><body>
 <header><h1>Rapport de classe — {esc(rep.td)}</h1><p>Établi le {now} à partir de la base des notes nbgrader.</p></header>
 <main>
 <div class="cards">{"".join(f"<div class='card'><span>{k}</span><b>{v}</b></div>" for k, v in cards)}</div>
 <div class="two"><section><h2>Répartition des notes{" (provisoire)" if rep.provisional else ""}</h2>{hist}</section>
 <section><h2>Réussite par question</h2>{bars}</section></div>
-{report_help.render_students(rep.students, rep.scale)}
-{report_help.render_groups(rep.students, rep.scale)}
+{student_view.render_students(rep.students, rep.scale)}
+{student_view.render_groups(rep.students, rep.scale)}
 <section><h2>Questions : réussite et discrimination</h2>
 <p class="hint">Taux de réussite : part des copies ayant tous les points de la question. Indice de
 discrimination : réussite du meilleur quart (27 %) moins celle du dernier quart ; au-dessus de
 0,3 la question sépare bien les niveaux, proche de 0 ou négative elle est à revoir.</p>
-{table("<th>Question</th><th>Correction</th><th class='num'>Points</th><th class='num'>Réussite</th><th class='num'>Discrimination</th>", "".join(qrows), "Aucune question.")}</section>
+{table("<th>Question</th><th class='num'>Points</th><th class='num'>Réussite</th><th class='num'>Discrimination</th>", "".join(qrows), "Aucune question.")}</section>
 <section><h2>Réponses fausses les plus fréquentes (questions à choix)</h2>
 {table("<th>Question</th><th>Valeurs fausses (nombre de copies)</th>", choice_rows, "Aucune réponse fausse aux questions à choix.")}</section>
 <section><h2>Correction manuelle (formgrader)</h2>
@@ -385,6 +406,8 @@ pas une preuve.</p>
 {table("<th>Copie</th><th>Copie voisine</th><th class='num'>Similarité</th><th class='num'>Empreintes communes</th><th>Cellules partagées</th>", copy_rows, "Aucune paire de copies très proches.")}</section>
 {report_help.render_comparisons(rep.comparisons, rep.answers, rep.td)}
 <section><h2>Absents</h2><p>{esc(", ".join(f"{names.get(a, a)} ({a})" for a in rep.absent)) or "Aucun."}</p></section>
+<section><h2>Retards et prolongations</h2>
+{table("<th>Nom</th><th>Prolongation jusqu'au</th><th>Retard</th>", late_rows, "Aucune copie en retard, aucune prolongation.")}</section>
 </main></body></html>
 """
 
