@@ -39,6 +39,7 @@ __all__ = [
     "assert_only_lost",
     "case_table",
     "course",
+    "fair_grading",
     "grade_all",
     "grade_cases",
     "grade_td",
@@ -162,3 +163,59 @@ def assert_mistakes(graded: Graded, questions: dict, mistakes: dict, also_lost=(
     for q, (_, hint) in mistakes.items():
         gid = questions[q]
         assert hint in graded.output(gid), (gid, graded.output(gid)[-400:])
+
+
+def fair_grading(
+    td: str,
+    questions: dict,
+    *,
+    variants,
+    idioms,
+    rounded,
+    mistakes_a,
+    mistakes_b,
+    also_lost=None,
+    **more_mistakes,
+) -> dict:
+    """A fair teacher's grading of a TD, as a module's fixture and tests (``globals().update(...)``).
+
+    One nbgrader batch grades every case under every id in ``IDS``: the correct cases (``variants``,
+    ``idioms``, ``rounded``: ``{question: code}``) score full marks; each classic mistake
+    (``mistakes_a``, ``mistakes_b``: ``{question: (code, hint)}``) loses exactly its points, and
+    those of the questions ``also_lost[case]`` it spills into, with its hint. ``more_mistakes`` are
+    further mistake cases that the module tests itself through the ``batch`` fixture.
+    """
+    import pytest
+
+    cases = case_table(
+        variants=variants,
+        idioms=idioms,
+        rounded=rounded,
+        mistakes_a=mistakes_a,
+        mistakes_b=mistakes_b,
+        **more_mistakes,
+    )
+    spills = also_lost or {}
+
+    @pytest.fixture(scope="module")
+    def batch():
+        return grade_cases(td, questions, cases, IDS)
+
+    @pytest.mark.parametrize("case", CORRECT_CASES)
+    @pytest.mark.parametrize("sid", IDS)
+    def test_correct_variants_score_full_marks(batch, case, sid):
+        assert_full_marks(batch[f"{case}.{sid}"])
+
+    @pytest.mark.parametrize("case", MISTAKE_CASES)
+    @pytest.mark.parametrize("sid", IDS)
+    def test_classic_mistakes_lose_exactly_their_points_with_their_hint(batch, case, sid):
+        mistakes = mistakes_a if case == "erreurs-a" else mistakes_b
+        assert_mistakes(batch[f"{case}.{sid}"], questions, mistakes, spills.get(case, ()))
+
+    return {
+        "batch": batch,
+        "test_correct_variants_score_full_marks": test_correct_variants_score_full_marks,
+        "test_classic_mistakes_lose_exactly_their_points_with_their_hint": (
+            test_classic_mistakes_lose_exactly_their_points_with_their_hint
+        ),
+    }

@@ -436,3 +436,23 @@ def test_bibliography_lists_the_cited_sources(site):
     text = article(site, "book/bibliographie").get_text(" ")
     for author in ("Reichheld", "Oliver", "Parasuraman", "Dixon", "Kahneman", "Lemon", "Goodman"):
         assert author in text
+
+
+def test_footer_names_the_authors_in_french(site):
+    footer = page(site, "book/ch1_experience_client").find(class_="component-author")
+    assert footer is not None, "pied de page sans auteur"
+    assert " ".join(footer.get_text().split()) == "Par l'équipe Parcours"
+
+
+def test_solution_titles_read_solution_de_l_exercice(site):
+    titles = [
+        " ".join(p.get_text().split())
+        for name in TOC_PAGES
+        for p in page(site, name).select(".solution > p.admonition-title")
+    ]
+    assert titles, "aucune solution d'exercice dans le livre"
+    wrong = [t for t in titles if not re.fullmatch(r"Solution de l’exercice \d+", t)]
+    assert not wrong, f"titres de solution mal formés : {wrong[:3]}"
+    # the title still links to its exercise
+    link = page(site, "book/ch1_experience_client").select_one(".solution > p.admonition-title a")
+    assert link is not None and link["href"].startswith("#") and link.get_text() == "exercice 1"

@@ -43,7 +43,7 @@ def test_pronote_csv_windows_1252_then_moodle_xlsx_update(course):
         "nguyen.theo;NGUYEN;Théo;;BTS2\r\n".encode("cp1252")
     )
     code, out, _ = run("etudiants", "importer", pronote, "--racine", course)
-    assert code == 0 and "3 ajouté(s)" in out
+    assert code == 0 and "3 ajoutés" in out
     got = students(course)
     assert set(got) == {"dupont.marie", "elodie.benard", "nguyen.theo"}
     assert got["elodie.benard"].prenom == "Élodie" and got["elodie.benard"].groupe == "BTS1"
@@ -56,16 +56,16 @@ def test_pronote_csv_windows_1252_then_moodle_xlsx_update(course):
     sheet.append(["girard.loic", "Loïc", "GIRARD", "loic.girard@lycee.fr", "BTS2"])
     book.save(course / "moodle.xlsx")
     code, out, _ = run("etudiants", "importer", course / "moodle.xlsx", "--racine", course)
-    assert code == 0 and "1 ajouté(s), 1 mis à jour, 0 inchangé(s)" in out
+    assert code == 0 and "1 ajouté, 1 mis à jour, 0 inchangé" in out
     got = students(course)
     assert len(got) == 4 and got["dupont.marie"].email == "m.dupont@lycee.fr"
     code, out, _ = run("etudiants", "--racine", course)
-    assert code == 0 and "4 étudiant(s)." in out and "Loïc" in out and "BTS2" in out
+    assert code == 0 and "4 étudiants." in out and "Loïc" in out and "BTS2" in out
     # UTF-8 with BOM and commas, Pronote's single « Élève » column.
     ent = course / "ent.csv"
     ent.write_bytes("\ufeffÉlève,Mail,Groupe\nFAURE Inès,ines.faure@lycee.fr,BTS1\n".encode())
     code, out, _ = run("etudiants", "importer", ent, "--racine", course)
-    assert code == 0 and "1 ajouté(s)" in out
+    assert code == 0 and "1 ajouté" in out
     assert students(course)["ines.faure"].nom == "FAURE"
 
 
@@ -82,7 +82,7 @@ def test_invalid_rows_are_listed_and_nothing_is_imported(course):
     )
     code, out, err = run("etudiants", "importer", bad, "--racine", course)
     assert code == 2 and out == ""
-    assert "3 ligne(s) invalide(s), rien n'a été importé" in err
+    assert "3 lignes invalides, rien n'a été importé" in err
     assert "ligne 3 : Identifiant étudiant invalide" in err
     assert "ligne 4 : nom manquant ; adresse e-mail invalide « pas-une-adresse »" in err
     assert "ligne 5 : identifiant « ok.un » déjà donné ligne 2" in err
@@ -113,7 +113,7 @@ def test_a_second_copy_of_the_class_is_refused_unless_ajouter(tmp_path):
         encoding="utf-8",
     )
     code, out, err = run("etudiants", "importer", first, "--racine", tmp_path)
-    assert code == 0 and "4 ajouté(s)" in out, err
+    assert code == 0 and "4 ajoutés" in out, err
     assert "identifiant ← partie avant @" in out and "groupe ← « Groupe »" in out
     assert {s.groupe for s in students(tmp_path).values()} == {"G1", "G2"}
     again = tmp_path / "noms.csv"
@@ -122,7 +122,7 @@ def test_a_second_copy_of_the_class_is_refused_unless_ajouter(tmp_path):
     assert code == 2 and "Import refusé : 4 nouveaux identifiants" in err and "Zoé DURAND" in err
     assert len(students(tmp_path)) == 4
     code, out, err = run("etudiants", "importer", again, "--racine", tmp_path, "--ajouter")
-    assert code == 0 and "4 ajouté(s)" in out
+    assert code == 0 and "4 ajoutés" in out
     assert len(students(tmp_path)) == 8
 
 
@@ -148,3 +148,23 @@ def test_the_class_list_shows_the_secret_check_code_a_students_setup_cell_shows(
     assert teacher_code in student_line, (teacher_code, student_line)
     (root / "parcours.toml").write_text('secret = "Tournesol-2025"\n', encoding="utf-8")
     assert teacher_code not in presentation().splitlines()[0], "un secret mal recopié doit se voir"
+
+
+def test_counts_agree_with_their_words_for_0_1_and_2(tmp_path):
+    def import_list(*rows: str):
+        path = tmp_path / "liste.csv"
+        path.write_text("Identifiant;Nom;Prénom\n" + "".join(r + "\n" for r in rows), "utf-8")
+        return run("etudiants", "importer", path, "--racine", tmp_path)
+
+    code, out, err = import_list("a.un;UN;Ana")
+    assert code == 0 and "Liste importée : 1 ajouté, 0 mis à jour, 0 inchangé " in out, out + err
+    assert run("etudiants", "--racine", tmp_path)[1].count("\n1 étudiant.\n") == 1
+    code, out, _ = import_list("a.un;UN;Ana", "b.deux;DEUX;Ben", "c.trois;TROIS;Chloé")
+    assert "2 ajoutés, 0 mis à jour, 1 inchangé " in out, out
+    assert "\n3 étudiants.\n" in run("etudiants", "--racine", tmp_path)[1]
+    code, out, _ = import_list("a.un;UN;Ana", "b.deux;DEUX;Ben", "c.trois;TROIS;Chloé")
+    assert "0 ajouté, 0 mis à jour, 3 inchangés " in out, out
+    code, _, err = import_list("a un;UN;Ana")
+    assert code == 2 and "1 ligne invalide, rien n'a été importé" in err, err
+    code, _, err = import_list("a un;UN;Ana", "b deux;DEUX;Ben")
+    assert code == 2 and "2 lignes invalides, rien n'a été importé" in err, err

@@ -50,6 +50,19 @@ def test_buying_center_size_counts_distinct_people_in_the_built_chapter(site):
     assert f"dans {(deals['lignes'] > deals['personnes']).sum()} affaires" in text
 
 
+def test_funnel_figures_of_the_built_chapter_come_from_the_data(site):
+    """Erratum 12: the leakiest purchase step and its rate, and the review rate read apart."""
+    steps = ["visite", "fiche produit", "panier", "commande commencée", "commande payée", "avis"]
+    rank = pd.read_csv(DATASETS / "entonnoir.csv")["etape_atteinte"].map(steps.index)
+    reached = pd.Series([(rank >= i).sum() for i in range(len(steps))], index=steps)
+    rates = (reached / reached.shift() * 100).iloc[1:]
+    leak = rates.drop("avis").idxmin()
+    assert 1 <= rates["avis"] <= 12  # a few buyers in a hundred leave a review
+    text = " ".join(parsed(site / "book" / "ch2_processus_achat.html").get_text(" ").split())
+    assert f"qui fuit le plus est « {leak} » : seules {_fr(rates[leak])} %" in text
+    assert f"{_fr(rates['avis'])} % des acheteurs laissent un avis" in text
+
+
 def test_td2_model_answer_quotes_the_demo_figures():
     c = pd.read_csv(DATASETS / "centre_achat.csv")
     deciders = c[c["role"] == "décideur"]
@@ -171,3 +184,61 @@ def test_licences_are_stated_in_the_readme_and_every_notebook():
 def test_book_footer_states_the_licences(site):
     footer = parsed(site / "book" / "index.html").get_text(" ")
     assert "CC BY-SA 4.0" in footer and "licence MIT" in footer
+
+
+def test_official_texts_are_cited_as_published():
+    """The BUT TC programme (arrêté du 15 avril 2022, BO ESR spécial n° 4 of 2022) and the law on
+    telephone prospecting, without the unverified competence and parcours names (REFERENCE.md §3)."""
+    bib = " ".join(_md("bibliographie").split())
+    but_tc = bib[bib.index("(bib_but_tc)=") :].split("(bib_", 2)[1]
+    for phrase in (
+        "arrêté du 15 avril 2022",
+        "JO du 23 avril 2022",
+        "ESRS2211617A",
+        "spécial n° 4",
+    ):
+        assert phrase in but_tc, phrase
+    loi = bib[bib.index("(bib_loi2025)=") :].split("(bib_", 2)[1]
+    for phrase in (
+        "Loi n° 2025-594 du 30 juin 2025 contre toutes les fraudes aux aides publiques",
+        "article 13",
+        "L. 223-1",
+        "11 août 2026",
+        "contrat en cours",
+    ):
+        assert phrase in loi, phrase
+    for page in BOOK.glob("*.md"):
+        text = " ".join(page.read_text(encoding="utf-8").split())
+        for unverified in (
+            "Conduire les actions marketing",
+            "Business développement et management",
+        ):
+            assert unverified not in text, (page.name, unverified)
+
+
+# Pages of companies that sell the tools they write about (survey software, CX or e-commerce
+# platforms): a worked calculation may come from them, never a benchmark or a definition.
+VENDOR_PAGES = (
+    "bib_intercom",
+    "bib_nicereply",
+    "bib_cys",
+    "bib_skeepers",
+    "bib_satmetrix2015",
+    "bib_monetate2015",
+)
+
+
+def test_vendor_pages_are_cited_for_worked_calculations_only():
+    cited = []
+    for page in sorted(BOOK.glob("*.md")):
+        if page.stem == "bibliographie":
+            continue
+        text = " ".join(page.read_text(encoding="utf-8").split())
+        for label in VENDOR_PAGES:
+            for hit in re.finditer(rf"<{label}>`", text):
+                before = text[: hit.start()]
+                start = max(before.rfind(". "), before.rfind(" - "))
+                sentence = before[start + 1 :]
+                cited.append(label)
+                assert re.search(r"[=÷×]|exemple de calcul", sentence), (page.name, sentence)
+    assert {"bib_intercom", "bib_cys", "bib_skeepers"} <= set(cited)

@@ -97,7 +97,7 @@ def test_the_team_copy_is_collected_once_for_its_members(story):
 
 def test_every_member_gets_the_grade_page_and_comment(story):
     code, out, _ = story["steps"]["retours"]
-    assert code == 0 and "Archive Moodle : 4 retour(s)" in out, out
+    assert code == 0 and "Archive Moodle : 4 retours" in out, out
     members = story["members"]
     grade = on20(expected_points(members[0])[0])  # four full copies: the same grade
     stored, skipped = import_feedback_zip(story["tmp"] / "r.zip", {m.participant for m in members})

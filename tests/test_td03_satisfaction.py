@@ -5,15 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from nbgrading import (
-    CORRECT_CASES,
-    IDS,
-    MISTAKE_CASES,
-    assert_full_marks,
-    assert_mistakes,
     assert_only_lost,
-    case_table,
     course,
-    grade_cases,
+    fair_grading,
     grade_td,
 )
 
@@ -298,28 +292,14 @@ MORE_VARIANTS = {  # a second correct variant for the questions the rounded case
     6: "fig, ax = plt.subplots()\nax.barh(list(nps_par_canal.index), list(nps_par_canal))\nplt.show()",
     10: 'reponse_q10 = "b"',
 }
-CASES = case_table(
-    variants=MORE_VARIANTS,
-    idioms=OTHER_IDIOMS,
-    rounded=ROUNDED,
-    mistakes_a=MISTAKES_A,
-    mistakes_b=MISTAKES_B,
+globals().update(
+    fair_grading(
+        TD,
+        Q,
+        variants=MORE_VARIANTS,
+        idioms=OTHER_IDIOMS,
+        rounded=ROUNDED,
+        mistakes_a=MISTAKES_A,
+        mistakes_b=MISTAKES_B,
+    )
 )
-
-
-@pytest.fixture(scope="module")
-def batch():
-    return grade_cases(TD, Q, CASES, IDS)
-
-
-@pytest.mark.parametrize("case", CORRECT_CASES)
-@pytest.mark.parametrize("sid", IDS)
-def test_correct_variants_score_full_marks(batch, case, sid):
-    assert_full_marks(batch[f"{case}.{sid}"])
-
-
-@pytest.mark.parametrize("case", MISTAKE_CASES)
-@pytest.mark.parametrize("sid", IDS)
-def test_classic_mistakes_lose_exactly_their_points_with_their_hint(batch, case, sid):
-    mistakes = MISTAKES_A if case == "erreurs-a" else MISTAKES_B
-    assert_mistakes(batch[f"{case}.{sid}"], Q, mistakes)

@@ -268,9 +268,9 @@ def _term(tmp_path_factory, db):
 
 def test_class_list_imported(term):
     code, out, _ = term["steps"]["import"]
-    assert code == 0 and "34 ajouté(s)" in out
+    assert code == 0 and "34 ajoutés" in out
     code, out, _ = term["steps"]["list"]
-    assert "34 étudiant(s)." in out
+    assert "34 étudiants." in out
     assert "Zoé" in out and "ÉCOLE" in out and "e001@etu.exemple.fr" in out and "G1" in out
     assert "BTS MCO 1" not in out, "le groupe (G1/G2) doit l'emporter sur la classe"
 
@@ -278,7 +278,7 @@ def test_class_list_imported(term):
 def test_reimporting_another_export_of_the_class_adds_nobody(term):
     code, out, err = term["steps"]["import_ent"]
     assert code == 0, err
-    assert "0 ajouté(s)" in out and "34 inchangé(s)" in out
+    assert "0 ajouté" in out and "34 inchangés" in out
     # The teacher is told which column gave what.
     assert "« Adresse E-mail »" in out and "« Groupe »" in out
     assert "ligne 36" in out and "ligne 4" in out and "doublon exact" in out
@@ -374,7 +374,7 @@ def test_feedback_pages(term):
     code, out, _ = term["steps"]["retours"]
     members = term["members"]
     present = [m for m in members if m.kind != "missing"]
-    assert code == 0 and f"{len(present)} retour(s)" in out
+    assert len(present) > 1 and code == 0 and f"{len(present)} retours écrits" in out
     pages = {m.id: (term["root"] / "feedback" / m.id / tc.TD / f"{tc.TD}.html") for m in present}
     # A full name may be shared (homonyms): only unique names and ids are checked across pages.
     names = [m.full for m in members]
@@ -502,7 +502,11 @@ def test_moodle_feedback_zip_lands_each_page_on_its_own_student(term):
     code, out, _ = term["steps"]["retours_moodle"]
     present = [m for m in term["members"] if m.kind != "missing"]
     assert code == 0, out
-    assert f"Archive Moodle : {len(present)} retour(s)" in out and "Sans numéro" not in out
+    assert (
+        len(present) > 1
+        and f"Archive Moodle : {len(present)} retours" in out
+        and "Sans numéro" not in out
+    )
     everyone = {m.participant for m in term["members"]} | {9999}
     stored, skipped = import_feedback_zip(term["tmp"] / "r.zip", everyone)
     assert skipped == []
@@ -584,7 +588,8 @@ def expected_summary(term, m: tc.Member) -> str:
 def test_moodle_export_refuses_provisional_grades(term):
     code, out, err = term["steps"]["notes_moodle_refused"]
     pending = [m for m in term["members"] if expected_points(m)[1] and m.id != term["graded"]]
-    assert code == 2 and "--provisoire" in err and f"{len(pending)} note(s) provisoire(s)" in err
+    assert len(pending) > 1 and f"{len(pending)} notes provisoires" in err
+    assert code == 2 and "--provisoire" in err
     assert not (term["tmp"] / "refus.csv").exists()
 
 

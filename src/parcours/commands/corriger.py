@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+from parcours.term.wording import plural
+
 HELP = "Corriger les copies d'un TD : en parallèle, chaque copie isolée, notes dans le carnet."
 DESCRIPTION = """\
 Corrige les copies submitted/<etudiant>/<TD>/<TD>.ipynb du dossier du cours (dossier courant) :
@@ -163,12 +165,12 @@ class Progress:
 def summary(batch, *, announced: bool = False, manual_points: float = 0) -> str:
     from parcours.grading.batch import header_lines
 
-    lines = [f"Correction de {batch.td} : {len(batch.results)} copie(s)."]
+    lines = [f"Correction de {batch.td} : {plural(len(batch.results), 'copie')}."]
     if not announced:
         lines += header_lines(batch)
     if manual_points:
         lines.append(
-            f"Note automatique seulement : les réponses rédigées ({manual_points:g} point(s)) "
+            f"Note automatique seulement : les réponses rédigées ({plural(manual_points, 'point')}) "
             "se notent dans formgrader."
         )
     rows = [("Identifiant", "Note", "Problème")]
@@ -202,15 +204,13 @@ def summary(batch, *, announced: bool = False, manual_points: float = 0) -> str:
     failed = len(batch.failed)
     lines.append("")
     lines.append(
-        f"{batch.graded} copie(s) corrigée(s) en {batch.duration_s:g} s, {failed} en échec, "
-        f"{len(batch.results) - batch.graded} inchangée(s)."
+        f"{plural(batch.graded, 'copie corrigée')} en {batch.duration_s:g} s, {failed} en échec, "
+        f"{plural(len(batch.results) - batch.graded, 'inchangée')}."
     )
     return "\n".join(lines)
 
 
 def nothing_to_grade(td: str, n: int) -> str:
-    from parcours.term.wording import plural
-
     return (
         f"Rien à corriger pour {td} : {plural(n, 'copie déjà corrigée et inchangée')} "
         "(--force pour recorriger)."
@@ -282,7 +282,7 @@ def run(args) -> int:
     except Interrupted as exc:
         progress.close()
         print(
-            f"parcours corriger : interrompu — {exc.saved} copie(s) corrigée(s) et enregistrée(s) "
+            f"parcours corriger : interrompu — {plural(exc.saved, 'copie corrigée et enregistrée')} "
             f"sur {exc.total} ; relancez la même commande pour reprendre (les copies déjà "
             "corrigées ne sont pas recorrigées).",
             file=sys.stderr,

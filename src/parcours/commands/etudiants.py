@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from parcours.term.course import add_course_arguments
+from parcours.term.wording import plural
 
 HELP = "Importer la liste de la classe (CSV ou Excel) ou l'afficher."
 DESCRIPTION = """\
@@ -112,8 +113,8 @@ def run_import(args) -> int:
     for line in notices:
         print(line)
     print(
-        f"Liste importée : {added} ajouté(s), {updated} mis à jour, {same} inchangé(s) "
-        f"({added + updated + same} étudiants dans le fichier)."
+        f"Liste importée : {plural(added, 'ajouté')}, {updated} mis à jour, "
+        f"{plural(same, 'inchangé')} ({plural(added + updated + same, 'étudiant')} dans le fichier)."
     )
     return 0
 
@@ -138,7 +139,7 @@ def run_list(args) -> int:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
-    print(f"{len(students)} étudiant(s).")
+    print(f"{plural(len(students), 'étudiant')}.")
     print(secret_check_line(args.racine))
     return 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from parcours.term.course import add_course_arguments
+from parcours.term.wording import plural
 
 FORMATS = ("csv", "moodle", "xlsx")
 HELP = "Exporter les notes sur 20 (CSV, Excel ou feuille d'évaluation Moodle)."
@@ -132,7 +133,7 @@ def export_grades(
         waiting = [r for r in rows if r.statut == "provisoire"]
         if waiting and not provisional:
             raise ValueError(
-                f"{len(waiting)} note(s) provisoire(s) : des réponses rédigées ne sont pas encore "
+                f"{plural(len(waiting), 'note provisoire')} : des réponses rédigées ne sont pas encore "
                 "notées dans formgrader ("
                 + ", ".join(r.student for r in waiting)
                 + "). Rien n'a été écrit. Notez-les d'abord, ou ajoutez --provisoire pour les "
@@ -141,7 +142,7 @@ def export_grades(
         filled, unmatched = fill_moodle_worksheet(
             course, rows, worksheet, target, td=tds[0], scale=scale
         )
-        lines.append(f"Feuille Moodle : {filled} note(s) remplie(s).")
+        lines.append(f"Feuille Moodle : {plural(filled, 'note remplie')}.")
         if unmatched:
             lines.append(
                 f"Lignes de la feuille sans étudiant reconnu ({len(unmatched)}) : "
@@ -151,7 +152,7 @@ def export_grades(
     pending = [r for r in rows if r.statut == "provisoire"]
     absent = [r for r in rows if r.statut == "absent"]
     ungraded = [r for r in rows if r.statut == "non corrigé"]
-    lines.insert(0, f"Notes écrites dans {target} ({len(rows)} ligne(s), sur {scale:g}).")
+    lines.insert(0, f"Notes écrites dans {target} ({plural(len(rows), 'ligne')}, sur {scale:g}).")
     if absent:
         lines.append(f"Absents (ABS) : {len(absent)}.")
     if ungraded:
@@ -230,7 +231,8 @@ def export_term(
         write_term_xlsx(header, table, target, grid=grid)
     pending = sum("provisoire" in (row[-1] or "") for row in table)
     message = (
-        f"Bilan du trimestre écrit dans {target} ({len(table)} étudiant(s), {len(header) - 6} TD)."
+        f"Bilan du trimestre écrit dans {target} "
+        f"({plural(len(table), 'étudiant')}, {len(header) - 6} TD)."
     )
     message += (
         f" Grille de compétences : {grid_target}."

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from parcours.term.course import add_course_arguments
+from parcours.term.wording import plural
 
 HELP = "Écrire le retour de chaque étudiant (page HTML en français)."
 DESCRIPTION = """\
@@ -70,7 +71,7 @@ def run(args) -> int:
     written = write_feedback_pages(
         args.td, student=args.etudiant, scale=args.sur, root=args.racine, db=args.db
     )
-    print(f"{len(written)} retour(s) écrit(s) dans feedback/<etudiant>/{args.td}/.")
+    print(f"{plural(len(written), 'retour écrit')} dans feedback/<etudiant>/{args.td}/.")
     return 0
 
 
@@ -99,8 +100,8 @@ def moodle_feedback_zip(
     target = Path(output) if output else course.root / f"retours_moodle_{td}.zip"
     included, missing = write_feedback_zip(pages, numbers, names, target, td=td)
     lines = [
-        f"{len(written)} retour(s) écrit(s) dans feedback/<etudiant>/{td}/.",
-        f"Archive Moodle : {len(included)} retour(s) dans {target}.",
+        f"{plural(len(written), 'retour écrit')} dans feedback/<etudiant>/{td}/.",
+        f"Archive Moodle : {plural(len(included), 'retour')} dans {target}.",
     ]
     if missing:
         lines.append(

@@ -3,8 +3,11 @@
 Levels follow REFERENCE.md §2.7 (Monetate, Baymard): 50–60 % of visits view a product page, 7–9 %
 add to cart, 3–4 % start a checkout, 2–3 % pay (about 70 % of carts abandoned), and mobiles
 convert less than computers. In each variant one step leaks clearly more than usual, either the
-add to cart or the start of the checkout: that is the planted « étape la plus fuyante », and it is
-never the last step, which always has the fewest visits.
+add to cart or the start of the checkout: that is the planted « étape la plus fuyante » of the
+purchase steps (up to the payment), never the payment, which has the fewest purchase visits. The
+review, left on the confirmation page after paying, is the only step after the purchase: a few
+buyers in a hundred leave one (illustrative), so its rate is usually the lowest of all, and TD2
+reads it apart.
 """
 
 from __future__ import annotations
@@ -27,8 +30,8 @@ from parcours.data.core import (
 
 # Rate of reaching each step from the previous one: fiche produit, panier, commande commencée,
 # commande payée, avis. Without a leak: 56 % product views, 9.2 % add to cart, 4.2 % checkout,
-# 2.9 % purchase; a review from about a third of the buyers.
-STEP_RATES = np.array([0.56, 0.165, 0.46, 0.70, 0.33])
+# 2.9 % purchase; a review from about 6 % of the buyers.
+STEP_RATES = np.array([0.56, 0.165, 0.46, 0.70, 0.06])
 # Factor applied to the leaky step: the add to cart falls to about 5.5 % of visits, or only about
 # one cart in eight goes to the checkout (a broken delivery-cost page, say).
 LEAK_FACTOR = {"panier": 0.60, "commande commencée": 0.25}

@@ -30,7 +30,7 @@ ACHAT = sc.STAGES.index("achat")
 # Channel mix per stage (rows: stages, columns: CHANNELS), illustrative of an omnichannel retailer
 # whose journeys mostly start on digital channels. Empty cells get a trace of RARE.
 CHANNEL_MIX = np.array(
-    [  # magasin, site web, application, téléphone, email, réseaux sociaux, chat
+    [  # magasin, site web, application, téléphone, e-mail, réseaux sociaux, chat
         [0.18, 0.24, 0.10, 0.02, 0.16, 0.28, 0.02],  # besoin
         [0.18, 0.38, 0.18, 0.05, 0.03, 0.12, 0.06],  # recherche d'information
         [0.22, 0.40, 0.20, 0.06, 0.02, 0.05, 0.05],  # comparaison

@@ -48,11 +48,11 @@ CHANNELS = (
     "site web",
     "application",
     "téléphone",
-    "email",
+    "e-mail",
     "réseaux sociaux",
     "chat",
 )
-DIGITAL_CHANNELS = ("site web", "application", "email", "réseaux sociaux", "chat")
+DIGITAL_CHANNELS = ("site web", "application", "e-mail", "réseaux sociaux", "chat")
 PURCHASE_CHANNELS = ("magasin", "site web", "application", "téléphone")
 SURVEYED_CHANNELS = ("magasin", "site web", "application", "téléphone", "chat")
 
@@ -118,7 +118,7 @@ LOST_AFTER_MONTHS = 12  # no purchase for more than 12 months: lost
 
 PRODUCT_CATEGORIES = ("mobilier", "électroménager", "bricolage", "jardin", "décoration")
 
-SURVEY_CHANNELS = ("email", "SMS", "application", "téléphone")
+SURVEY_CHANNELS = ("e-mail", "SMS", "application", "téléphone")
 SURVEYED_STAGES = ("achat", "réception", "service après-vente")
 # Service attributes of the expectation / perception questions (SERVQUAL-style, 1-7 scales).
 ATTRIBUTES = ("délai", "accueil", "conseil", "prix", "qualité", "disponibilité")
@@ -133,7 +133,7 @@ COMPLAINT_MOTIVES = (
     "service client injoignable",
     "remboursement tardif",
 )
-COMPLAINT_CHANNELS = ("téléphone", "email", "magasin", "réseaux sociaux", "chat", "courrier")
+COMPLAINT_CHANNELS = ("téléphone", "e-mail", "magasin", "réseaux sociaux", "chat", "courrier")
 
 # Steps of the online funnel, named after what they measure (REFERENCE.md §2.7). The buying
 # decision process of the B2C model is STAGES above.
@@ -145,10 +145,13 @@ FUNNEL_STAGES = (
     "commande payée",
     "avis",
 )
-# Steps where the planted leak of a variant may sit: never the first nor the last one, so that the
-# stage with the fewest visits is never the leakiest (TD2 Q3).
+# The purchase steps end with the payment; the review comes after the purchase (TD2 Q3 looks for
+# the leakiest purchase step, and reads the review rate apart).
+FUNNEL_PURCHASE_STAGES = FUNNEL_STAGES[:5]
+# Steps where the planted leak of a variant may sit: never the payment, so that the purchase step
+# with the fewest visits is never the leakiest (TD2 Q3).
 FUNNEL_LEAK_CANDIDATES = ("panier", "commande commencée")
-FUNNEL_SOURCES = ("moteur de recherche", "réseaux sociaux", "email", "accès direct", "publicité")
+FUNNEL_SOURCES = ("moteur de recherche", "réseaux sociaux", "e-mail", "accès direct", "publicité")
 DEVICES = ("ordinateur", "mobile", "tablette")
 
 BUYING_ROLES = (

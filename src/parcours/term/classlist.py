@@ -16,6 +16,7 @@ from pathlib import Path
 
 from parcours.term.atomic import write_json_atomic
 from parcours.term.tabular import header_key, read_rows
+from parcours.term.wording import plural
 
 # Header variants (after header_key) for each field, best first: when several columns match a
 # field, the one whose header comes first in this list wins (« Groupe » over « Classe »).
@@ -211,7 +212,7 @@ def read_class_list(path: Path) -> tuple[list[Student], list[str]]:
         students.append(Student(student_id, nom, prenom, email, groupe))
     if errors:
         raise ValueError(
-            f"{Path(path).name} : {len(errors)} ligne(s) invalide(s), rien n'a été importé.\n  "
+            f"{Path(path).name} : {plural(len(errors), 'ligne invalide')}, rien n'a été importé.\n  "
             + "\n  ".join(errors)
         )
     if not students:
@@ -263,7 +264,7 @@ def store_students(
                 f"{', '.join(known[normalise_name(s.full_name)])})"
                 for s in twins[:10]
             )
-            more = f" et {len(twins) - 10} autre(s)" if len(twins) > 10 else ""
+            more = f" et {plural(len(twins) - 10, 'autre')}" if len(twins) > 10 else ""
             raise ValueError(
                 f"Import refusé : {len(twins)} nouveaux identifiants portent le nom d'étudiants "
                 f"déjà inscrits : {shown}{more}. Cette liste donne sans doute d'autres "

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from parcours.term.atomic import write_bytes_atomic, write_json_atomic
 from parcours.term.classlist import Student, class_list, normalise_name
+from parcours.term.wording import agree
 
 DEFAULT_MAX_MB = 500.0
 ARCHIVE_DIR = "collectes"
@@ -468,14 +469,15 @@ def collect(
         others = [c for c in found if not c.notebook]
         found = [c for c in found if c.notebook]
         if not found:
-            files = ", ".join(sorted({c.filename for c in others}))
+            names_given = sorted({c.filename for c in others})
+            files = ", ".join(names_given)
             report.lines.append(
                 Line(
                     "pas de notebook",
                     student,
                     names[student],
                     others[0].label,
-                    f"fichier(s) rendu(s) : {files} — aucun .ipynb",
+                    f"{agree(len(names_given), 'fichier rendu')} : {files} — aucun .ipynb",
                 )
             )
             continue

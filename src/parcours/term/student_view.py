@@ -19,6 +19,7 @@ from pathlib import Path
 
 from parcours.grading.results import fr_number
 from parcours.term.feedback import question_label
+from parcours.term.wording import plural
 
 DEADLINE_FILE = "date_limite.txt"  # collectes/<TD>/, written by ``collecter --limite``
 
@@ -162,7 +163,7 @@ def render_students(lines: list[StudentLine], scale: float) -> str:
     rows = []
     for s in lines:
         if s.blank and not s.wrong and len(s.blank) + len(s.pending) == len(s.all_questions):
-            lost = f'<span class="tag t-blank">copie blanche : {len(s.blank)} non répondues</span>'
+            lost = f'<span class="tag t-blank">copie blanche : {plural(len(s.blank), "non répondue")}</span>'
         else:
             lost = _tags(s.wrong, "t-wrong", "faux") + _tags(s.blank, "t-blank", "non répondu")
         wait = _tags(s.pending, "t-wait", "en attente")

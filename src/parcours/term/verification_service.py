@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from parcours.term.wording import plural
+
 LOG_NAME = "verifications.csv"
 LOG_HEADER = ["date", "etudiant", "td", "points", "sur", "duree_s"]
 DEFAULTS = {"attempts_per_day": 5, "concurrent": 2}
@@ -351,8 +353,8 @@ def serve(root: Path, *, isolation: bool = True, attempts_per_day=None, concurre
     server = HTTPServer(app, xheaders=True)
     server.listen(parsed.port or 80, parsed.hostname or "127.0.0.1")
     print(
-        f"Service « Vérifier ma copie » prêt sur {url} ({verifier.concurrent} correction(s) à la "
-        f"fois, {verifier.attempts_per_day} essai(s) par TD et par 24 heures).",
+        f"Service « Vérifier ma copie » prêt sur {url} ({plural(verifier.concurrent, 'correction')} à la "
+        f"fois, {plural(verifier.attempts_per_day, 'essai')} par TD et par 24 heures).",
         flush=True,
     )
     try:
