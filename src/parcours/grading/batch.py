@@ -223,6 +223,11 @@ def _save(root: Path, td: str, raw: dict, db_url: str, config, task: Task) -> St
     student = raw["etudiant"]
     out_dir = root / "autograded" / student / td
     out_dir.mkdir(parents=True, exist_ok=True)
+    # Like nbgrader's autograde, the submission's time and exchange secret go beside the
+    # autograded notebook (GenerateFeedback and ``parcours retours`` take them from there).
+    for name in ("timestamp.txt", "submission_secret.txt"):
+        if (Path(task.notebook).parent / name).is_file():
+            shutil.copyfile(Path(task.notebook).parent / name, out_dir / name)
     timestamp = None
     stamp_file = Path(task.notebook).parent / "timestamp.txt"
     if stamp_file.is_file():
