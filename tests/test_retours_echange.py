@@ -85,9 +85,7 @@ def test_feedback_released_through_nbgrader_reaches_the_student(tmp_path):
         folder = root / "feedback" / m.id / tc.TD
         # nbgrader's format: the submission's own time, byte for byte.
         submitted = root / "submitted" / m.id / tc.TD
-        assert (folder / "timestamp.txt").read_bytes() == (
-            submitted / "timestamp.txt"
-        ).read_bytes()
+        assert (folder / "timestamp.txt").read_bytes() == (submitted / "timestamp.txt").read_bytes()
 
     proc = nbgrader(root, "release_feedback", tc.TD)
     assert proc.returncode == 0, proc.stdout + proc.stderr
