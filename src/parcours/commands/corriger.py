@@ -183,6 +183,7 @@ def summary(batch, *, announced: bool = False, manual_points: float = 0) -> str:
 
 def run(args) -> int:
     from parcours.grading.batch import BatchError, Interrupted, grade_batch
+    from parcours.term.anonymous import data_ids
 
     root = args.racine.resolve()
     if not (root / "solutions").is_dir():
@@ -235,6 +236,7 @@ def run(args) -> int:
             progress=progress,
             backups_kept=args.sauvegardes,
             announce=announce,
+            data_ids=data_ids(root, args.td),
         )
     except Interrupted as exc:
         progress.close()
