@@ -356,3 +356,21 @@ def test_damaged_entries_are_skipped_and_the_rest_imported(tmp_path):
     for i in range(1, 5):
         assert any(f"Prénom{i}" in line for line in unreadable), (i, out)
         assert not (root / "submitted" / f"e{i}").exists()
+
+
+@pytest.mark.lent
+def test_publier_says_what_it_is_doing_while_it_checks_the_solution(tmp_path):
+    import termclass as tc
+
+    root = tc.make_course(tmp_path)
+    code, out, err = run("publier", TD, "--racine", root)
+    assert code == 0, err
+    said = err.splitlines()
+    steps = [
+        f"{TD} : préparation de la version étudiante…",
+        f"{TD} : vérification de la solution : exécution du notebook corrigé…",
+        f"{TD} : vérification de la solution : 16/16, tous les points.",
+        f"{TD} : enregistrement dans le carnet de notes…",
+    ]
+    assert [line for line in said if line in steps] == steps, err
+    assert "la solution obtient tous les points" in out

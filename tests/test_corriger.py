@@ -44,6 +44,54 @@ def test_free_names_are_what_a_check_reads_from_the_kernel():
     assert free_names(code) == ["b", "ecarts", "r", "tab", "v", "w", "z"]
 
 
+def _progress_lines(monkeypatch, finished_at: list[float], total: int) -> list[str]:
+    """The plain progress lines of a batch whose copies finish at these times (seconds)."""
+    import io
+    from types import SimpleNamespace
+
+    from parcours.commands import corriger
+
+    clock = [0.0]
+    monkeypatch.setattr(corriger.time, "monotonic", lambda: clock[0])
+    stream = io.StringIO()
+    progress = corriger.Progress(stream)
+    for done, t in enumerate(finished_at, 1):
+        clock[0] = t
+        result = SimpleNamespace(etudiant=f"e{done:02d}", score=1.0, max_score=1.0, echec=None)
+        progress(done, 0, total, result)
+    return stream.getvalue().splitlines()
+
+
+def _announced_seconds(line: str) -> float | None:
+    import re
+
+    found = re.search(r"reste ~(\d+) s", line)
+    return float(found.group(1)) if found else None
+
+
+def test_the_time_left_rests_on_measured_copies_only(monkeypatch):
+    # 15 s before the first copy (workers and kernels starting), then one copy a second:
+    # 44 copies end at 58 s; a guess from the first copy alone said 645 s
+    finished_at = [15.0 + i for i in range(44)]
+    lines = _progress_lines(monkeypatch, finished_at, 44)
+    for done, line in enumerate(lines, 1):
+        said = _announced_seconds(line)
+        truth = finished_at[-1] - finished_at[done - 1]
+        if done < 3:
+            assert said is None and "estimation après 3 copies" in line, line
+        elif done == len(lines):
+            assert line.endswith("terminé"), line
+        else:
+            assert said is not None and abs(said - truth) <= max(2, 0.1 * truth), (line, truth)
+
+
+def test_the_time_left_follows_a_slower_second_half(monkeypatch):
+    finished_at = [10.0 + i for i in range(10)] + [20.0 + 3 * i for i in range(10)]
+    said = _announced_seconds(_progress_lines(monkeypatch, finished_at, 20)[14])
+    # 5 copies left at 3 s each: 15 s (an average over the whole run would say 8 s)
+    assert said is not None and 10 <= said <= 20, said
+
+
 def test_values_cross_as_data_with_dtypes_categories_and_index():
     import numpy as np
     import pandas as pd
@@ -205,6 +253,70 @@ def test_regrading_gives_identical_scores_and_skips_unchanged_copies(graded_clas
         g: q.points for g, q in first.results["dan.csat"].questions.items()
     }
     assert len(list(root.glob("gradebook.db.sauvegarde-*"))) == 2
+
+
+class _Started(AssertionError):
+    pass
+
+
+def _no_process(monkeypatch) -> None:
+    """Make starting a worker (multiprocessing) or a kernel, bwrap or any program fail loudly."""
+    import multiprocessing.process
+
+    def refuse(*args, **kwargs):
+        raise _Started("un processus a été lancé alors qu'il n'y a rien à corriger")
+
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", refuse)
+    monkeypatch.setattr(subprocess.Popen, "__init__", refuse)
+    monkeypatch.setattr(os, "fork", refuse)
+
+
+@pytest.mark.lent
+def test_a_rerun_with_nothing_to_grade_says_so_without_any_worker_or_kernel(
+    graded_class, monkeypatch, capsys
+):
+    root, _ = graded_class
+    backups = set(root.glob("gradebook.db.sauvegarde-*"))
+    _no_process(monkeypatch)
+    assert main(["corriger", TD, "--racine", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert f"Rien à corriger pour {TD} : 4 copies déjà corrigées et inchangées" in out, out
+    assert set(root.glob("gradebook.db.sauvegarde-*")) == backups  # nothing to back up either
+    assert main(["corriger", TD, "--racine", str(root), "--etudiant", "dan.csat"]) == 0
+    assert "1 copie déjà corrigée et inchangée" in capsys.readouterr().out
+
+
+@pytest.mark.lent
+def test_the_quick_check_grades_as_usual_when_the_gradebook_or_a_copy_differs(
+    graded_class, tmp_path
+):
+    from nbgrader.api import Gradebook
+
+    from parcours.grading.up_to_date import all_graded
+
+    root = tmp_path / "cours"
+    shutil.copytree(graded_class[0], root)
+    assert sorted(all_graded(TD, root=root)) == sorted(EXPECTED)
+    # a gradebook restored from before ben's grading: his grades are not there
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        for grade in gb.find_submission_notebook(TD, TD, "ben.plein").grades:
+            grade.auto_score = None
+        gb.db.commit()
+    assert all_graded(TD, root=root) is None
+    assert all_graded(TD, root=root, students=["ana.plein"]) == ["ana.plein"]
+    # a changed copy
+    copy = root / "submitted" / "ana.plein" / TD / f"{TD}.ipynb"
+    copy.write_text(copy.read_text(encoding="utf-8") + " ", encoding="utf-8")
+    assert all_graded(TD, root=root, students=["ana.plein"]) is None
+    # a gradebook set in nbgrader_config.py by code, or on PostgreSQL: only the batch can tell
+    (root / "nbgrader_config.py").write_text(
+        'import os\nc = get_config()\nc.CourseDirectory.db_url = os.environ["CARNET"]\n',
+        encoding="utf-8",
+    )
+    assert all_graded(TD, root=root, students=["chloe.vide"]) is None
+    url = f"sqlite:///{root / 'gradebook.db'}"
+    assert all_graded(TD, root=root, students=["chloe.vide"], db_url=url) == ["chloe.vide"]
+    assert all_graded(TD, root=root, students=["chloe.vide"], db_url="postgresql://x/y") is None
 
 
 def _class_course_of_its_own(tmp_path: Path, monkeypatch) -> tuple[Path, dict]:

@@ -102,25 +102,53 @@ def add_parser(subparsers) -> None:
     p.set_defaults(run=run)
 
 
+class Estimate:
+    """Time left, from the pace of the copies already graded (never from the start-up time).
+
+    The workers' start (sandbox, zygote, first kernel) is not a copy's cost: the pace is measured
+    between finished copies only, over the last few ones (so it follows a slower end of batch),
+    and nothing is announced before ``first`` copies are done.
+    """
+
+    def __init__(self, first: int = 3, window: int = 6) -> None:
+        self.first = first
+        self.window = window
+        self.finished: list[float] = []
+
+    def seconds(self, done: int, total: int, now: float) -> float | None:
+        self.finished.append(now)
+        if done < self.first or len(self.finished) < 2:
+            return None
+        recent = self.finished[-(self.window + 1) :]
+        pace = (recent[-1] - recent[0]) / (len(recent) - 1)
+        return pace * (total - done)
+
+    def after(self, done: int, total: int, now: float) -> str:
+        """The French words for the time left once ``done`` copies of ``total`` are graded."""
+        left = self.seconds(done, total, now)
+        if done >= total:
+            return "terminé"
+        if left is None:
+            return f"reste : estimation après {self.first} copies"
+        return f"reste ~{left:.0f} s"
+
+
 class Progress:
     """A progress bar on a terminal, one plain line per submission otherwise."""
 
     def __init__(self, stream=sys.stderr) -> None:
         self.stream = stream
         self.tty = stream.isatty()
-        self.start = time.monotonic()
         self.open = False  # a bar is on the line
+        self.estimate = Estimate()
 
     def __call__(self, done: int, failed: int, total: int, result) -> None:
-        elapsed = time.monotonic() - self.start
-        left = elapsed / done * (total - done) if done else 0
+        left = self.estimate.after(done, total, time.monotonic())
         if self.tty:
             width = 30
             full = int(width * done / total)
             bar = "█" * full + "·" * (width - full)
-            self.stream.write(
-                f"\r[{bar}] {done}/{total} corrigées, {failed} en échec, reste ~{left:.0f} s   "
-            )
+            self.stream.write(f"\r[{bar}] {done}/{total} corrigées, {failed} en échec, {left}   ")
             self.open = done < total
             if done == total:
                 self.stream.write("\n")
@@ -129,7 +157,7 @@ class Progress:
             self.stream.write(
                 f"{done}/{total} {result.etudiant} : {result.score:g}/{result.max_score:g}"
                 + (f" ({status})" if status else "")
-                + f" — reste ~{left:.0f} s\n"
+                + f" — {left}\n"
             )
         self.stream.flush()
 
@@ -181,6 +209,15 @@ def summary(batch, *, announced: bool = False, manual_points: float = 0) -> str:
     return "\n".join(lines)
 
 
+def nothing_to_grade(td: str, n: int) -> str:
+    from parcours.term.wording import plural
+
+    return (
+        f"Rien à corriger pour {td} : {plural(n, 'copie déjà corrigée et inchangée')} "
+        "(--force pour recorriger)."
+    )
+
+
 def run(args) -> int:
     from parcours.grading.batch import BatchError, Interrupted, grade_batch
     from parcours.term.anonymous import data_ids
@@ -217,6 +254,13 @@ def run(args) -> int:
                 file=sys.stderr,
             )
             return 2
+    if not args.force:
+        from parcours.grading.up_to_date import all_graded
+
+        graded = all_graded(args.td, root=root, students=args.etudiant, db_url=args.db)
+        if graded:  # before any backup, worker or kernel
+            print(nothing_to_grade(args.td, len(graded)))
+            return 0
     progress = Progress()
 
     def announce(line: str) -> None:

@@ -3,6 +3,7 @@ course's gradebook and, with ``--echange``, release it to nbgrader's exchange.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from parcours.term.course import add_course_arguments
@@ -41,8 +42,13 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
+    import sys
+
+    def say(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
     for line in publish(
-        args.td, exchange=args.echange, deadline=args.limite, root=args.racine, db=args.db
+        args.td, exchange=args.echange, deadline=args.limite, root=args.racine, db=args.db, say=say
     ):
         print(line)
     return 0
@@ -55,8 +61,10 @@ def publish(
     deadline: str | None = None,
     root: Path = Path("."),
     db: str | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> list[str]:
-    """Check, release into ``exercises/`` and the gradebook, optionally into the exchange."""
+    """Check, release into ``exercises/`` and the gradebook, optionally into the exchange;
+    ``say(line)`` tells each step in French as it starts (the check takes seconds)."""
     from parcours.commands.collecter import check_td_name, parse_deadline
     from parcours.commands.sujets import list_tds, release_all
     from parcours.grading.config import _env
@@ -79,8 +87,10 @@ def publish(
             f"TD inconnu : « {td} »."
             + (f" TD disponibles : {', '.join(known)}." if known else f" ({solutions} est vide.)")
         )
-    release_all(tds=[td], solutions=solutions, output=release, check=True)
+    say = say or (lambda line: None)
+    release_all(tds=[td], solutions=solutions, output=release, check=True, say=say)
     lines = [f"{td} : la solution obtient tous les points ; sujet écrit dans {release / td}."]
+    say(f"{td} : enregistrement dans le carnet de notes…")
     api = course.api()
     _generate_beside(api, td, release)
     lines.append(f"{td} : enregistré dans la base des notes (questions et barème).")
@@ -90,6 +100,7 @@ def publish(
         set_deadline(course, td, due)
         lines.append(f"{td} : date limite enregistrée, le {due:%d/%m/%Y à %H:%M}.")
     if exchange:
+        say(f"{td} : dépôt dans l'échange nbgrader…")
         with _env():
             result = api.release_assignment(td)
         if not result.get("success"):

@@ -6,6 +6,8 @@ whose solution does not score full marks is refused and ``exercises/`` is left a
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from parcours.grading.config import PROJECT_ROOT
@@ -50,7 +52,11 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     for td, path in release_all(
-        tds=args.td, solutions=args.solutions, output=args.sortie, check=not args.sans_verification
+        tds=args.td,
+        solutions=args.solutions,
+        output=args.sortie,
+        check=not args.sans_verification,
+        say=lambda line: print(line, file=sys.stderr, flush=True),
     ):
         print(f"{td} : sujet écrit dans {path}")
     return 0
@@ -72,8 +78,12 @@ def release_all(
     solutions: Path = PROJECT_ROOT / "solutions",
     output: Path = PROJECT_ROOT / "exercises",
     check: bool = True,
+    say: Callable[[str], None] | None = None,
 ) -> list[tuple[str, Path]]:
+    """Release each TD (all by default) into ``output``; ``say(line)`` tells each step in French."""
     from parcours.grading.config import Course
+
+    say = say or (lambda line: None)
 
     available = list_tds(solutions)
     if not available:
@@ -88,8 +98,10 @@ def release_all(
         )
     done = []
     for td in chosen:
+        say(f"{td} : préparation de la version étudiante…")
         with Course(td, solutions=solutions) as course:
             if check:
+                say(f"{td} : vérification de la solution : exécution du notebook corrigé…")
                 graded = course.autograde(course.submission(), student="verification")
                 if graded.score < graded.max_score:
                     lost = [g for g, (s, m) in graded.grades.items() if s < m]
@@ -97,6 +109,10 @@ def release_all(
                         f"{td} : la solution obtient {graded.score:g}/{graded.max_score:g} "
                         f"(tests en échec : {', '.join(lost)}). Sujet non publié."
                     )
+                say(
+                    f"{td} : vérification de la solution : {graded.score:g}/{graded.max_score:g}, "
+                    "tous les points."
+                )
             target = output / td / f"{td}.ipynb"
             write_bytes_atomic(target, course.release_path.read_bytes())
             done.append((td, target))

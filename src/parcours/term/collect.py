@@ -596,7 +596,7 @@ def collect(
         known_teams.update(team_copies)
         write_json_atomic(path_teams, known_teams)
     if deadline is not None:  # the class report tells late copies from it
-        from parcours.term.report_help import save_deadline
+        from parcours.term.student_view import save_deadline
 
         save_deadline(course, td, deadline)
     if participants:

@@ -47,7 +47,7 @@ class ClassReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (student, why unread)
     answers: dict[str, dict[str, str]] = field(default_factory=dict)  # student → cell → code
     cell_of: dict[str, str] = field(default_factory=dict)  # test grade id → answer cell id
-    students: list = field(default_factory=list)  # report_help.StudentLine, lowest grade first
+    students: list = field(default_factory=list)  # student_view.StudentLine, lowest grade first
     copy_groups: list = field(default_factory=list)  # report_help.CopyGroup
     comparisons: list = field(default_factory=list)  # (a, b, cells) shown side by side
 
@@ -212,10 +212,10 @@ def build(course, td: str, *, scale: float = 20.0, template: dict | None = None)
     for sid, why in rep.skipped:
         rep.alerts.append((sid, f"Copie ignorée par le rapport (réponses, copies proches) : {why}"))
     rep.answers = answers
-    from parcours.term import report_help
+    from parcours.term import report_help, student_view
 
     template = template or {}
-    rep.students = report_help.student_lines(
+    rep.students = student_view.student_lines(
         course,
         rep,
         names={s.id: s.full_name for s in students},
@@ -296,6 +296,10 @@ th,td{text-align:left;padding:.4rem .55rem;border-bottom:1px solid #e3e8ee;verti
 .bar{background:#e3e8ee;border-radius:4px;height:.6rem;width:120px;display:inline-block;vertical-align:middle}
 .bar i{display:block;height:100%;background:#3b7dd8;border-radius:4px}svg{max-width:100%;height:auto}
 .two{display:grid;grid-template-columns:1fr 1fr;gap:1.2rem}@media(max-width:900px){.two{grid-template-columns:1fr}}
+.scroll{overflow-x:auto}
+@media(max-width:600px){header{padding:1rem}main{padding:0 .5rem;margin:.8rem auto}
+section{padding:.8rem .7rem}table{font-size:.82rem}th,td{padding:.3rem .3rem}.bar{width:60px}
+.cards{grid-template-columns:repeat(2,1fr)}}
 """
 
 
@@ -304,7 +308,7 @@ def _pct(v) -> str:
 
 
 def render(rep: ClassReport, names: dict[str, str] | None = None) -> str:
-    from parcours.term import report_help
+    from parcours.term import report_help, student_view
 
     esc = html.escape
     names = names or {}
@@ -328,9 +332,9 @@ def render(rep: ClassReport, names: dict[str, str] | None = None) -> str:
         rate, disc = q["rate"], q["disc"]
         cls = "" if rate is None else "good" if rate >= 0.7 else "mid" if rate >= 0.4 else "bad"
         dcls = "" if disc is None else "good" if disc >= 0.3 else "mid" if disc >= 0.1 else "bad"
-        kind = "rédigée" if q["type"] == "markdown" else "automatique"
+        kind = " <span class='hint'>(rédigée)</span>" if q["type"] == "markdown" else ""
         qrows.append(
-            f"<tr><td>{esc(question_label(q['id'], rep.td))}</td><td>{kind}</td>"
+            f"<tr><td>{esc(question_label(q['id'], rep.td))}{kind}</td>"
             f'<td class="num">{q["max"]:g}</td><td class="num {cls}">{_pct(rate)}</td>'
             f'<td class="num {dcls}">{"—" if disc is None else f"{disc:+.2f}".replace(".", ",")}</td></tr>'
         )
@@ -372,24 +376,25 @@ def render(rep: ClassReport, names: dict[str, str] | None = None) -> str:
     def table(head: str, rows: str, empty: str) -> str:
         if not rows:
             return f'<p class="empty">{empty}</p>'
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+        # on a phone, a table too wide for the screen scrolls inside its box, not the page
+        return f"<div class='scroll'><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>"
 
     now = datetime.now().strftime("%d/%m/%Y à %H:%M")
     return f"""<!DOCTYPE html>
 <html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>Rapport de classe — {esc(rep.td)}</title><style>{CSS}{report_help.CSS}</style></head><body>
+<title>Rapport de classe — {esc(rep.td)}</title><style>{CSS}{student_view.CSS}{report_help.CSS}</style></head><body>
 <header><h1>Rapport de classe — {esc(rep.td)}</h1><p>Établi le {now} à partir de la base des notes nbgrader.</p></header>
 <main>
 <div class="cards">{"".join(f"<div class='card'><span>{k}</span><b>{v}</b></div>" for k, v in cards)}</div>
 <div class="two"><section><h2>Répartition des notes{" (provisoire)" if rep.provisional else ""}</h2>{hist}</section>
 <section><h2>Réussite par question</h2>{bars}</section></div>
-{report_help.render_students(rep.students, rep.scale)}
-{report_help.render_groups(rep.students, rep.scale)}
+{student_view.render_students(rep.students, rep.scale)}
+{student_view.render_groups(rep.students, rep.scale)}
 <section><h2>Questions : réussite et discrimination</h2>
 <p class="hint">Taux de réussite : part des copies ayant tous les points de la question. Indice de
 discrimination : réussite du meilleur quart (27 %) moins celle du dernier quart ; au-dessus de
 0,3 la question sépare bien les niveaux, proche de 0 ou négative elle est à revoir.</p>
-{table("<th>Question</th><th>Correction</th><th class='num'>Points</th><th class='num'>Réussite</th><th class='num'>Discrimination</th>", "".join(qrows), "Aucune question.")}</section>
+{table("<th>Question</th><th class='num'>Points</th><th class='num'>Réussite</th><th class='num'>Discrimination</th>", "".join(qrows), "Aucune question.")}</section>
 <section><h2>Réponses fausses les plus fréquentes (questions à choix)</h2>
 {table("<th>Question</th><th>Valeurs fausses (nombre de copies)</th>", choice_rows, "Aucune réponse fausse aux questions à choix.")}</section>
 <section><h2>Correction manuelle (formgrader)</h2>
