@@ -148,3 +148,31 @@ def test_the_class_list_shows_the_secret_check_code_a_students_setup_cell_shows(
     assert teacher_code in student_line, (teacher_code, student_line)
     (root / "parcours.toml").write_text('secret = "Tournesol-2025"\n', encoding="utf-8")
     assert teacher_code not in presentation().splitlines()[0], "un secret mal recopié doit se voir"
+
+
+def test_an_extension_alone_is_no_copy(tmp_path):
+    """nbgrader keeps an extension on a submission row: a student granted one who hands nothing in
+    stays absent (no 0 / 20, no feedback page), like any student without a copy."""
+    import csv
+
+    import termclass as tc
+
+    root = tc.make_course(tmp_path)
+    members = tc.make_class(2)
+    tc.write_class_list(members, tmp_path / "liste.csv")
+    R = ("--racine", root)
+    assert run("etudiants", "importer", tmp_path / "liste.csv", *R)[0] == 0
+    assert run("publier", tc.TD, "--limite", "2026-11-20 18:00", *R)[0] == 0
+    extended = members[0].id
+    code, out, err = run(
+        "etudiants", "prolonger", extended, tc.TD, "--jusqu-au", "2026-11-22 12:00", *R
+    )
+    assert code == 0, out + err
+    code, out, err = run("notes", tc.TD, "--sortie", tmp_path / "notes.csv", *R)
+    assert code == 0, out + err
+    text = (tmp_path / "notes.csv").read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    row = next(r for r in rows[1:] if r[0] == extended)
+    assert row[5:7] == ["ABS", "absent"], row
+    code, out, err = run("retours", tc.TD, *R)
+    assert not (root / "feedback" / extended).exists(), out + err
