@@ -219,6 +219,7 @@ def nothing_to_grade(td: str, n: int) -> str:
 
 def run(args) -> int:
     from parcours.grading.batch import BatchError, Interrupted, grade_batch
+    from parcours.term.anonymous import data_ids
 
     root = args.racine.resolve()
     if not (root / "solutions").is_dir():
@@ -278,6 +279,7 @@ def run(args) -> int:
             progress=progress,
             backups_kept=args.sauvegardes,
             announce=announce,
+            data_ids=data_ids(root, args.td),
         )
     except Interrupted as exc:
         progress.close()

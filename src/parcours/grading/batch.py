@@ -264,13 +264,15 @@ def grade_batch(
     progress: Callable[[int, int, int, CopyResult], None] | None = None,
     backups_kept: int | None = None,
     announce: Callable[[str], None] | None = None,
+    data_ids: dict[str, str] | None = None,
 ) -> BatchResult:
     """Grade every submission of ``td`` under ``root/submitted`` (or only ``students``).
 
     ``progress(done, failed, total, result)`` is called after each submission; ``announce(line)``
     with each French line to show before the first one (backup, registration, what is to grade). Raises
     :class:`BatchError` (French message) when the batch cannot run; a failing submission never
-    stops the batch.
+    stops the batch. ``data_ids`` maps a pseudonymous student (Moodle's anonymous marking) to the
+    id whose data variant their copy is graded on; everything else keeps the pseudonym.
     """
     from parcours.grading.config import _env, load_config
     from parcours.grading.gradebook_io import GradebookError, backup, check_readable
@@ -357,6 +359,7 @@ def grade_batch(
                 config_file=str(config_file),
                 empreinte=digest,
                 alerts=alerts,
+                data_student=(data_ids or {}).get(student, ""),
             )
             tasks.append(task)
         total = len(tasks)

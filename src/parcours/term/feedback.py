@@ -22,6 +22,7 @@ import re
 from pathlib import Path
 
 from parcours.grading.results import TdResults, autograded_notebook, fr_number, late_text
+from parcours.term.anonymous import label as anon_label
 
 MARKER = re.compile(r"^\s*#+\s*(BEGIN|END) (SOLUTION|HIDDEN TESTS)\s*$")
 GENERIC = {
@@ -391,7 +392,7 @@ def student_page(
     return render(
         td=td,
         student=sid,
-        name=names.get(sid, sid),
+        name=names.get(sid) or anon_label(sid),
         results=results,
         sources=sources if sources is not None else cell_sources(course, td),
         teacher_comments=comments(course, td, owner),
