@@ -80,6 +80,12 @@ def add_parser(subparsers) -> None:
         metavar="URL",
         help="carnet de notes (défaut : celui de nbgrader_config.py, sqlite:///gradebook.db)",
     )
+    add_sandbox_arguments(p)
+    p.set_defaults(run=run)
+
+
+def add_sandbox_arguments(p) -> None:
+    """``--sans-isolation`` and ``--racine``, shared by the commands that run copies."""
     p.add_argument(
         "--sans-isolation",
         action="store_true",
@@ -92,7 +98,6 @@ def add_parser(subparsers) -> None:
         default=Path("."),
         help="dossier du cours (défaut : dossier courant)",
     )
-    p.set_defaults(run=run)
 
 
 class Estimate:
