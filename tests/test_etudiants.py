@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 
 import pytest
-
-from parcours.cli import main
+from termclass import run_cli as run
 
 pytestmark = pytest.mark.xdist_group("etudiants")
-
-
-def run(*args):
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main([str(a) for a in args])
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")

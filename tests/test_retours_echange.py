@@ -3,8 +3,6 @@ the exchange gets the page back with ``fetch_feedback`` (JupyterHub's « Fetch F
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import subprocess
 import sys
@@ -13,16 +11,10 @@ from pathlib import Path
 import pytest
 import termclass as tc
 
-from parcours.cli import main
-
 pytestmark = [pytest.mark.lent, pytest.mark.xdist_group("retours_echange")]
 
 
-def run(*args):
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main([str(a) for a in args])
-    return code, out.getvalue(), err.getvalue()
+run = tc.run_cli
 
 
 def student_exchange(root: Path, tmp: Path, student: str, app: str) -> None:

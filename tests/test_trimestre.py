@@ -18,8 +18,6 @@ import statistics
 import pytest
 import termclass as tc
 
-from parcours.cli import main
-
 pytestmark = pytest.mark.xdist_group("trimestre")
 
 CODE_MAX = 16  # autograded points of td03
@@ -27,15 +25,7 @@ TOTAL = 20  # with the written question (4 points, graded in formgrader)
 TEACHER_COMMENT = "Analyse précise, bravo."
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(list(args))
-        except SystemExit as exc:  # argparse errors
-            code = exc.code
-    return code, out.getvalue(), err.getvalue()
-
+run = tc.run_cli
 
 # The two late copies (handed in on 21/11 at 10:30, deadline 20/11 at 18:00): the first has an
 # extension until 22/11 (not late), the second loses 1 point (1 started day, course policy).
