@@ -78,3 +78,10 @@ c.CourseDirectory.ignore = [
     "feedback",
     "parcours_resultat.json",
 ]
+
+# Skills map (issue 19): the diploma(s) the class follows — one or two of bts_mco, bts_ndrc,
+# bac_pro_mcv, but_tc — for the competency grid (`parcours rapport --competences`), and the
+# grid's thresholds in per cent: where « en cours d'acquisition », « acquis » and « maîtrisé »
+# begin.
+c.Parcours.diplomes = ["bts_mco", "bts_ndrc"]
+c.Parcours.seuils_competences = [25, 50, 75]

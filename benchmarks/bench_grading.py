@@ -192,6 +192,7 @@ def one_run(n_students: int) -> dict:
         "ours_s": t_ours,
         "different": different,
         "checks_s": batch.stats.get("verifications_s", 0.0),
+        "scan_s": batch.stats.get("analyse_s", 0.0),
         "rss_mo": batch.stats.get("rss_max_mo", 0.0),
         "rss_kernel_mo": batch.stats.get("rss_noyau_mo", 0.0),
         "rss_zygote_mo": batch.stats.get("rss_zygote_mo", 0.0),
@@ -231,6 +232,10 @@ def main() -> int:
     print(
         f"Vérifications de confiance (côté correcteur) : "
         f"{statistics.median(r['checks_s'] for r in runs):.2f} s par copie."
+    )
+    print(
+        "Recherche des tentatives de manipulation (analyse statique des cellules de l'élève) : "
+        f"{statistics.median(r['scan_s'] for r in runs) * 1000:.1f} ms par copie."
     )
     print(
         f"Mémoire maximale (RSS) : travailleur {max(r['rss_mo'] for r in runs):.0f} Mo, "

@@ -113,6 +113,13 @@ def corpus(tmp_path_factory):
         ),
     )
     put("triche.honnete", with_cell(full, "td03_preparation", rebind))
+    hooks = (
+        "import sys\nsys.settrace(lambda *a: None)\nsys.setprofile(None)\n"
+        "sys.addaudithook(lambda event, args: None)\n"
+        "class Toujours(float):\n    def __eq__(self, other):\n        return True\n"
+        "oui = Toujours(1)"
+    )
+    put("crochets", with_cell(full, Q01, hooks))
     spy = (
         "import glob, pathlib\nvus = []\n"
         f"for p in [{str(root / 'solutions')!r}, {str(root / 'submitted' / 'honnete.plein')!r}, "
@@ -225,7 +232,7 @@ def test_every_result_file_follows_the_contract(corpus):
 
 def test_endless_loop_is_stopped_and_earlier_items_keep_their_points(corpus):
     r = _res(corpus, "boucle")
-    assert r.echec["code"] == "delai" and "boucle infinie" in r.echec["message"]
+    assert r.echec.code == "delai" and "boucle infinie" in r.echec.message
     assert r.questions[Q01].points == 1
     assert r.score == 1
 
@@ -236,14 +243,14 @@ def test_sys_exit_does_not_stop_grading(corpus):
 
 def test_os_exit_kills_only_the_rest_of_the_notebook(corpus):
     r = _res(corpus, "os.exit")
-    assert r.echec["code"] == "noyau_mort"
+    assert r.echec.code == "noyau_mort"
     assert r.questions[Q01].points == 1 and r.score == 1
     assert "noyau" in r.questions[Q03].message
 
 
 def test_huge_allocation_fails_alone(corpus):
     r = _res(corpus, "memoire")
-    assert r.echec["code"] == "memoire" and "Mémoire" in r.echec["message"]
+    assert r.echec.code == "memoire" and "Mémoire" in r.echec.message
     assert r.score == FULL
 
 
@@ -253,14 +260,14 @@ def test_bounded_fork_bomb_is_contained(corpus):
 
 def test_flood_of_output_is_cut(corpus):
     r = _res(corpus, "sortie")
-    assert r.echec["code"] == "sortie"
+    assert r.echec.code == "sortie"
     assert r.questions[Q01].points == 1
 
 
 @pytest.mark.parametrize("student", ["sortie.widgets", "sortie.maj"])
 def test_widget_and_display_update_floods_count_against_the_output_cap(corpus, student):
     r = _res(corpus, student)
-    assert r.echec is not None and r.echec["code"] == "sortie", r.echec
+    assert r.echec is not None and r.echec.code == "sortie", r.echec
     assert r.questions[Q01].points == 1
     path = corpus["root"] / "autograded" / student / TD / f"{TD}.ipynb"
     assert path.stat().st_size < 2 * 5_000_000
@@ -277,7 +284,7 @@ def test_deleted_test_cell_is_put_back(corpus):
 def test_test_cell_edited_to_assert_true_is_restored(corpus):
     r = _res(corpus, "test.modifie")
     _lost(r, Q03)
-    assert r.echec["code"] == "fraude"
+    assert r.echec.code == "fraude"
     assert any("modifiée" in a for a in r.alertes)
 
 
@@ -285,7 +292,7 @@ def test_edited_nbgrader_metadata_gain_nothing(corpus):
     r = _res(corpus, "metadonnees")
     assert r.max_score == FULL
     _lost(r, Q03)  # its answer cell lost its grade id: the item has no answer
-    assert r.echec["code"] == "fraude"
+    assert r.echec.code == "fraude"
     assert any("Métadonnées nbgrader modifiées" in a for a in r.alertes)
 
 
@@ -338,7 +345,7 @@ def test_gradebook_survives_and_holds_each_graded_student_once(corpus):
 
 def test_notebook_formats_and_file_names(corpus):
     broken = _res(corpus, "json.casse")
-    assert broken.echec["code"] == "notebook_invalide" and broken.score == 0
+    assert broken.echec.code == "notebook_invalide" and broken.score == 0
     for student in ("nbformat.40", "vscode", "colab", "mauvais.nom", "deux.notebooks"):
         assert _res(corpus, student).score == FULL, student
     assert any("mal nommé" in a for a in _res(corpus, "mauvais.nom").alertes)
@@ -354,8 +361,8 @@ def test_hostile_structures_are_refused_with_the_true_reason(corpus):
         ("imbrique", "imbriquée"),
     ):
         r = _res(corpus, student)
-        assert r.echec is not None and r.echec["code"] == "notebook_invalide", (student, r.echec)
-        assert words in r.echec["message"] and r.score == 0, (student, r.echec)
+        assert r.echec is not None and r.echec.code == "notebook_invalide", (student, r.echec)
+        assert words in r.echec.message and r.score == 0, (student, r.echec)
     assert _res(corpus, "code.imbrique").questions[Q01].points == 1  # graded as usual
 
 
@@ -394,3 +401,55 @@ def test_summary_names_each_problem_in_french(corpus):
         "Zoé Élève 😀",
     ):
         assert words in text, words
+
+
+# The attacks of the corpus that try to manipulate grading, and a reason the teacher reads for each.
+MANIPULATIONS = {
+    "triche.vide": ("remplace une fonction intégrée (abs)", "modifie la bibliothèque numpy"),
+    "triche.honnete": ("remplace une fonction intégrée (abs)", "modifie le module parcours"),
+    "espion": ("cherche les fichiers ou les secrets du correcteur", "ouvre une connexion réseau"),
+    "fourche": ("lance ou arrête des processus (os.fork)",),
+    "crochets": ("installe un crochet de trace", "sous-classe de float qui redéfinit __eq__"),
+}
+
+
+def test_attempts_raise_the_alert_and_change_no_score(corpus):
+    for student, reasons in MANIPULATIONS.items():
+        r = _res(corpus, student)
+        assert r.alertes and r.alertes[0].startswith("Tentative de manipulation probable"), (
+            student,
+            r.alertes,
+        )
+        for words in reasons:
+            assert words in r.alertes[0], (student, words, r.alertes[0])
+    # the score is what the honest answers earn (as asserted above for the others)
+    assert _res(corpus, "crochets").score == FULL
+    assert _res(corpus, "fourche").score == FULL and _res(corpus, "espion").score == FULL
+
+
+def test_no_alert_on_copies_that_attempt_nothing(corpus):
+    for student, r in corpus["batch"].results.items():
+        if student not in MANIPULATIONS:
+            assert r.manipulation == [], (student, r.manipulation)
+            assert not any("manipulation" in a for a in r.alertes), (student, r.alertes)
+
+
+def test_the_teacher_sees_the_attempts_in_the_summary_the_file_and_the_report(corpus):
+    from parcours.commands.corriger import summary
+    from parcours.term.course import open_course
+    from parcours.term.report import build, render
+
+    root = corpus["root"]
+    lines = summary(corpus["batch"]).splitlines()
+    page = render(build(open_course(root), TD))
+    for student, reasons in MANIPULATIONS.items():
+        row = next(line for line in lines if line.startswith(student + " "))
+        assert "Tentative de manipulation probable : " + reasons[0] in row, row
+        data = json.loads((root / "autograded" / student / TD / RESULT_FILE).read_text("utf-8"))
+        assert data["alertes"][0].startswith("Tentative de manipulation probable"), data
+        assert any(reasons[0] in why for why in data["manipulation"]), data["manipulation"]
+        section = page.split('id="par-etudiant"', 1)[1].split("</section>", 1)[0]
+        row = next(r for r in section.split("<tr>") if r.startswith(f"<td>{student}</td>"))
+        assert "Tentative de manipulation probable : " + reasons[0] in row, row
+    honest = next(line for line in lines if line.startswith("honnete.plein "))
+    assert "manipulation" not in honest, honest

@@ -197,3 +197,18 @@ def test_a_copy_cannot_kill_the_zygote(batch):
     graded = result.results["c.tueur"]
     assert graded.echec is None, graded.echec
     assert graded.score == FULL
+
+
+def test_the_traps_raise_the_manipulation_alert_and_the_honest_copies_none(batch):
+    _, result = batch
+    for student, words in (
+        ("a.piege", "lit /proc"),
+        ("a1.planteur", "accède aux dossiers du système (/etc)"),
+        ("a3.curieux", "lit /proc"),
+        ("c.tueur", "lance ou arrête des processus (os.kill)"),
+    ):
+        alerts = result.results[student].alertes
+        assert alerts and alerts[0].startswith("Tentative de manipulation probable"), alerts
+        assert words in alerts[0], (student, alerts[0])
+    for student in ("a2.csat", "b.honnete", "d.honnete", "e.honnete"):
+        assert result.results[student].manipulation == [], student

@@ -29,15 +29,6 @@ Exemples :
   parcours corriger td03_satisfaction --travailleurs 4 --db postgresql://prof@localhost/notes
 """
 
-REASONS = {
-    "delai": "temps dépassé",
-    "memoire": "mémoire dépassée",
-    "noyau_mort": "noyau arrêté",
-    "fraude": "notebook modifié",
-    "notebook_invalide": "notebook invalide",
-    "sortie": "sortie trop longue",
-}
-
 
 def _positive(text: str) -> int:
     try:
@@ -153,7 +144,7 @@ class Progress:
             if done == total:
                 self.stream.write("\n")
         else:
-            status = REASONS.get((result.echec or {}).get("code"), "")
+            status = result.echec.code.label if result.echec else ""
             self.stream.write(
                 f"{done}/{total} {result.etudiant} : {result.score:g}/{result.max_score:g}"
                 + (f" ({status})" if status else "")
@@ -185,9 +176,17 @@ def summary(batch, *, announced: bool = False, manual_points: float = 0) -> str:
         r = batch.results[student]
         problem = ""
         if r.echec:
-            problem = f"{REASONS.get(r.echec.get('code'), r.echec.get('code'))} : {r.echec.get('message', '')}"
+            problem = f"{r.echec.code.label} : {r.echec.message}"
         elif r.alertes:
             problem = r.alertes[0]
+        if r.manipulation:
+            # the teacher sees every attempt, even beside a failure (it changes no score)
+            from parcours.grading.manipulation import alert
+
+            shown = alert(r.manipulation, shown=2)
+            problem = (
+                shown if not problem or problem == r.manipulation_alert else shown + " " + problem
+            )
         if r.repris and not problem:
             problem = "inchangée, non recorrigée"
         rows.append((student, f"{r.score:g}/{r.max_score:g}", problem))

@@ -30,7 +30,9 @@ Exemples :
 
 --trimestre écrit le bilan du trimestre : une ligne par étudiant, la note de chaque TD
 (« ABS » sans copie) et la moyenne des TD rendus ; « provisoire » tant que des réponses
-rédigées attendent leur note.
+rédigées attendent leur note. Il y ajoute la grille de compétences (une ligne par étudiant et
+par bloc, comme « parcours rapport --competences ») : une feuille « Compétences » du classeur
+en xlsx, un fichier <nom>_competences.csv à côté du bilan en csv.
 """
 
 
@@ -208,6 +210,7 @@ def export_term(
     db: str | None = None,
 ) -> dict:
     """The term view (one row per student, every TD, the average) as CSV or Excel."""
+    from parcours.term.competences import build_grid, write_grid_csv
     from parcours.term.course import open_course
     from parcours.term.term_view import term_table, write_term_csv, write_term_xlsx
 
@@ -218,10 +221,21 @@ def export_term(
     course = open_course(root, db=db)
     header, table = term_table(course, scale=scale)
     target = Path(output) if output else course.root / f"bilan_trimestre.{file_format}"
-    (write_term_csv if file_format == "csv" else write_term_xlsx)(header, table, target)
+    grid = build_grid(course)
+    if file_format == "csv":
+        write_term_csv(header, table, target)
+        grid_target = target.with_name(f"{target.stem}_competences.csv")
+        write_grid_csv(grid, grid_target)
+    else:
+        write_term_xlsx(header, table, target, grid=grid)
     pending = sum("provisoire" in (row[-1] or "") for row in table)
     message = (
         f"Bilan du trimestre écrit dans {target} ({len(table)} étudiant(s), {len(header) - 6} TD)."
+    )
+    message += (
+        f" Grille de compétences : {grid_target}."
+        if file_format == "csv"
+        else " Grille de compétences : feuille « Compétences »."
     )
     if pending:
         message += f" Moyennes provisoires : {pending} (réponses rédigées à noter dans formgrader)."

@@ -21,10 +21,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from parcours.grading.results import CopyResult, FailureCode, QuestionResult
 from parcours.grading.worker import Settings, Task, sha256
 
 RESULT_FILE = "parcours_resultat.json"
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"  # 2: the « tentative de manipulation probable » scan
 
 
 class BatchError(RuntimeError):
@@ -40,53 +41,13 @@ class Interrupted(BatchError):
         self.total = total
 
 
-@dataclass
-class QuestionResult:
-    points: float
-    max: float
-    message: str
-
-
-@dataclass
-class StudentResult:
-    etudiant: str
-    td: str
-    score: float
-    max_score: float
-    questions: dict[str, QuestionResult]
-    echec: dict | None
-    alertes: list[str]
-    identite_chargee: str | None
-    duree_s: float
-    empreinte: str
-    repris: bool = False  # True when an earlier identical result was kept
-
-    @property
-    def scores(self) -> dict[str, float]:
-        return {gid: q.points for gid, q in self.questions.items()}
-
-    def to_json(self) -> dict:
-        return {
-            "etudiant": self.etudiant,
-            "td": self.td,
-            "empreinte": self.empreinte,
-            "score": self.score,
-            "max_score": self.max_score,
-            "questions": {
-                gid: {"points": q.points, "max": q.max, "message": q.message}
-                for gid, q in self.questions.items()
-            },
-            "echec": self.echec,
-            "alertes": self.alertes,
-            "identite_chargee": self.identite_chargee,
-            "duree_s": self.duree_s,
-        }
+StudentResult = CopyResult  # the name the batch's callers know
 
 
 @dataclass
 class BatchResult:
     td: str
-    results: dict[str, StudentResult] = field(default_factory=dict)
+    results: dict[str, CopyResult] = field(default_factory=dict)
     added_students: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     isolation: bool = True
@@ -213,14 +174,17 @@ def _previous(root: Path, student: str, td: str) -> dict | None:
         return None
 
 
-def _save(root: Path, td: str, raw: dict, db_url: str, config, task: Task) -> StudentResult:
-    """Write one worker result: notebook, gradebook (nbgrader's own steps), result file."""
+def _save(
+    root: Path, td: str, result: CopyResult, db_url: str, config, task: Task, source_hash: str
+) -> CopyResult:
+    """Write one worker result: notebook, gradebook (nbgrader's own steps), result file; the
+    result gets its points from the gradebook."""
     import nbformat
     from nbgrader.api import Gradebook
     from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
     from nbgrader.utils import parse_utc
 
-    student = raw["etudiant"]
+    student = result.etudiant
     out_dir = root / "autograded" / student / td
     out_dir.mkdir(parents=True, exist_ok=True)
     timestamp = None
@@ -239,8 +203,9 @@ def _save(root: Path, td: str, raw: dict, db_url: str, config, task: Task) -> St
         "nbgrader": {"db_url": db_url, "assignment": td, "notebook": td, "student": student}
     }
     notebook_path = out_dir / f"{td}.ipynb"
-    if raw.get("notebook"):
-        nb = nbformat.reads(raw["notebook"], as_version=4)
+    graded = bool(result.notebook)
+    if graded:
+        nb = nbformat.reads(result.notebook, as_version=4)
         nb, resources = SaveAutoGrades(config=config).preprocess(nb, resources)
         nb, resources = AssignLatePenalties(config=config).preprocess(nb, resources)
         tmp = notebook_path.with_suffix(".ipynb.tmp")
@@ -248,34 +213,28 @@ def _save(root: Path, td: str, raw: dict, db_url: str, config, task: Task) -> St
             notebook_path.chmod(0o644)
         nbformat.write(nb, tmp)
         os.replace(tmp, notebook_path)
+    result.notebook = None  # on disk now; the result stays small
+    messages = result.questions
     questions: dict[str, QuestionResult] = {}
     with Gradebook(db_url) as gb:
         sub = gb.find_submission_notebook(td, td, student)
         for grade in sub.grades:
             if grade.cell_type != "code":
                 continue
-            if not raw.get("notebook"):
+            if not graded:
                 grade.auto_score = 0.0
             points = float(grade.auto_score or 0.0)
-            message = raw.get("questions", {}).get(grade.name, "")
-            if not raw.get("notebook"):
-                message = (raw.get("echec") or {}).get("message", "")
+            message = messages[grade.name].message if grade.name in messages else ""
+            if not graded:
+                message = result.echec.message if result.echec else ""
             questions[grade.name] = QuestionResult(points, float(grade.max_score), message)
         gb.db.commit()
-    result = StudentResult(
-        etudiant=student,
-        td=td,
-        score=sum(q.points for q in questions.values()),
-        max_score=sum(q.max for q in questions.values()),
-        questions=dict(sorted(questions.items())),
-        echec=raw.get("echec"),
-        alertes=list(dict.fromkeys(raw.get("alertes", []))),
-        identite_chargee=raw.get("identite_chargee"),
-        duree_s=float(raw.get("duree_s", 0.0)),
-        empreinte=raw.get("empreinte", ""),
-    )
+    result.questions = dict(sorted(questions.items()))
+    result.score = sum(q.points for q in questions.values())
+    result.max_score = sum(q.max for q in questions.values())
+    result.alertes = list(dict.fromkeys(result.alertes))
     data = result.to_json()
-    data["empreinte_sujet"] = raw.get("empreinte_sujet", "")
+    data["empreinte_sujet"] = source_hash
     data["moteur"] = ENGINE_VERSION
     tmp = out_dir / (RESULT_FILE + ".tmp")
     tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -283,23 +242,8 @@ def _save(root: Path, td: str, raw: dict, db_url: str, config, task: Task) -> St
     return result
 
 
-def _from_previous(data: dict) -> StudentResult:
-    return StudentResult(
-        etudiant=data["etudiant"],
-        td=data["td"],
-        score=float(data["score"]),
-        max_score=float(data["max_score"]),
-        questions={
-            g: QuestionResult(float(q["points"]), float(q["max"]), q.get("message", ""))
-            for g, q in data.get("questions", {}).items()
-        },
-        echec=data.get("echec"),
-        alertes=list(data.get("alertes", [])),
-        identite_chargee=data.get("identite_chargee"),
-        duree_s=float(data.get("duree_s", 0.0)),
-        empreinte=data.get("empreinte", ""),
-        repris=True,
-    )
+def _from_previous(data: dict) -> CopyResult:
+    return CopyResult.from_json(data, repris=True)
 
 
 def grade_batch(
@@ -312,7 +256,7 @@ def grade_batch(
     db_url: str | None = None,
     force: bool = False,
     limits=None,
-    progress: Callable[[int, int, int, StudentResult], None] | None = None,
+    progress: Callable[[int, int, int, CopyResult], None] | None = None,
     backups_kept: int | None = None,
     announce: Callable[[str], None] | None = None,
 ) -> BatchResult:
@@ -500,46 +444,41 @@ def _run(tasks, settings, workers, root, td, db_url, config, source_hash, result
     rss, kernel_rss, zygote_rss = [], [], []
     durations = []
     checks = []
+    scans = []
     try:
         while done < len(tasks):
             if stop.is_set():
                 break
             try:
-                raw = json.loads(result_q.get(timeout=0.5))
+                raw = result_q.get(timeout=0.5)
             except queue_mod.Empty:
                 if stop.is_set():
                     break
                 if not any(p.is_alive() for p in procs):
                     lost = [s for s in by_student if s not in result.results]
                     for student in lost:
-                        raw = {
-                            "etudiant": student,
-                            "td": td,
-                            "empreinte": by_student[student].empreinte,
-                            "alertes": [],
-                            "questions": {},
-                            "echec": {
-                                "code": "noyau_mort",
-                                "message": "Le processus de correction s'est arrêté.",
-                            },
-                            "notebook": None,
-                        }
-                        raw["empreinte_sujet"] = source_hash
+                        task = by_student[student]
+                        raw = CopyResult(
+                            etudiant=student,
+                            td=td,
+                            empreinte=task.empreinte,
+                            echec=FailureCode.WORKER_DIED.failure(),
+                        )
                         result.results[student] = _save(
-                            root, td, raw, db_url, config, by_student[student]
+                            root, td, raw, db_url, config, task, source_hash
                         )
                         done += 1
                         failed += 1
                     break
                 continue
-            raw["empreinte_sujet"] = source_hash
-            rss.append(raw.get("rss_max_mo", 0.0))
-            kernel_rss.append(raw.get("rss_noyau_mo", 0.0))
-            zygote_rss.append(raw.get("rss_zygote_mo", 0.0))
-            durations.append(raw.get("duree_s", 0.0))
-            checks.append(raw.get("checks_s", 0.0))
-            student = raw["etudiant"]
-            res = _save(root, td, raw, db_url, config, by_student[student])
+            rss.append(raw.memoire_mo.get("rss_max_mo", 0.0))
+            kernel_rss.append(raw.memoire_mo.get("rss_noyau_mo", 0.0))
+            zygote_rss.append(raw.memoire_mo.get("rss_zygote_mo", 0.0))
+            durations.append(raw.duree_s)
+            checks.append(raw.checks_s)
+            scans.append(raw.analyse_s)
+            student = raw.etudiant
+            res = _save(root, td, raw, db_url, config, by_student[student], source_hash)
             result.results[student] = res
             done += 1
             failed += bool(res.echec)
@@ -565,4 +504,5 @@ def _run(tasks, settings, workers, root, td, db_url, config, source_hash, result
         "rss_zygote_mo": max(zygote_rss, default=0.0),
         "duree_moyenne_s": sum(durations) / len(durations) if durations else 0.0,
         "verifications_s": sum(checks) / len(checks) if checks else 0.0,
+        "analyse_s": sum(scans) / len(scans) if scans else 0.0,
     }

@@ -11,6 +11,7 @@ without any exception.
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 MAX_DEPTH = 64  # a Jupyter notebook nests about 8 levels; widget states a few more
@@ -86,12 +87,31 @@ def parse_copy(text: str, *, schema: bool = True):
     check_cells(raw)
     if not schema:
         return nbformat.from_dict(raw)
+    from nbformat.warnings import DuplicateCellId
+
+    with warnings.catch_warnings():
+        # two cells with one id (a duplicated cell): nbformat gives the second a new id, and
+        # would say so in English on the teacher's terminal
+        warnings.simplefilter("ignore", DuplicateCellId)
+        return _validated(text)
+
+
+def _validated(text: str):
+    import nbformat
+
     try:
         nb = nbformat.reads(text, as_version=4)
     except (RecursionError, MemoryError):
         raise InvalidCopy("structure JSON imbriquée bien trop profondément") from None
     except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds
         raise InvalidCopy(f"format Jupyter non reconnu ({exc.__class__.__name__})") from None
+    seen = set()
+    for n, cell in enumerate(nb.get("cells") or []):
+        if not isinstance(cell, dict) or "id" not in cell:  # no ids before nbformat 4.5
+            continue
+        if cell["id"] in seen:
+            cell["id"] = f"parcours-copie-{n}"
+        seen.add(cell["id"])
     try:
         nbformat.validate(nb)
     except nbformat.ValidationError as exc:

@@ -11,7 +11,6 @@ does.
 
 from __future__ import annotations
 
-import json
 import multiprocessing as mp
 import shutil
 import tempfile
@@ -143,14 +142,14 @@ class InstantGrader:
 
         while not self._closed:
             try:
-                raw = json.loads(self._results.get(timeout=1))
+                raw = self._results.get(timeout=1)  # a CopyResult
             except queue.Empty:
                 self._respawn()
                 continue
             except (EOFError, OSError):
                 return
             with self._lock:
-                slot = self._waiting.get(raw.get("empreinte", ""))
+                slot = self._waiting.get(raw.empreinte)
             if slot is not None:
                 slot[1] = raw
                 slot[0].set()
@@ -208,18 +207,17 @@ class InstantGrader:
                 self._waiting.pop(request, None)
             shutil.rmtree(folder, ignore_errors=True)
         raw = slot[1]
-        points = _points(raw.get("notebook"), source)
-        messages = raw.get("questions") or {}
-        failure = raw.get("echec")
+        points = _points(raw.notebook, source)
+        failure = raw.echec.to_json() if raw.echec else None
         result = InstantResult(
             student=student,
             td=td,
             failure=failure,
-            alerts=list(dict.fromkeys(raw.get("alertes") or [])),
+            alerts=list(dict.fromkeys(raw.alertes)),
         )
         for gid, (pts, mx, kind) in sorted(points.items()):
-            message = str(messages.get(gid, ""))
-            if not raw.get("notebook") and failure:
+            message = raw.questions[gid].message if gid in raw.questions else ""
+            if not raw.notebook and failure:
                 message = str(failure.get("message", ""))
             result.questions[gid] = InstantQuestion(pts, mx, message, kind)
         result.duration_s = round(time.perf_counter() - started, 3)

@@ -64,6 +64,15 @@ class TrustedExecute(ExecuteAsStudent):
         50_000_000, help="Output a submission may show before its kernel is stopped."
     ).tag(config=True)
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # the outcome of the last run, read by the worker (parcours.grading.worker)
+        self._plan: Plan | None = None  # None until the trusted rebuild succeeded
+        self._results: dict[str, str] = {}  # grade id -> the check's French message
+        self._dead = ""  # why the kernel stopped answering, if it did
+        self._overflow = False
+        self._timed_out = False
+
     def _load_source(self, resources):
         import nbformat
 
@@ -81,6 +90,7 @@ class TrustedExecute(ExecuteAsStudent):
 
     def preprocess(self, nb, resources=None, km=None):
         resources = resources if resources is not None else {}
+        self._plan = None
         source = self._load_source(resources)
         nb, self._plan = rebuild(nb, source)
         self._student = ((resources.get("nbgrader") or {}).get("student")) or None
@@ -266,5 +276,27 @@ class TrustedExecute(ExecuteAsStudent):
         return cell, resources
 
     @property
-    def plan(self) -> Plan:
+    def plan(self) -> Plan | None:
+        """The trusted rebuild's plan; None when the rebuild did not happen or failed."""
         return self._plan
+
+    @property
+    def messages(self) -> dict[str, str]:
+        """The French message of each test cell run so far, by grade id."""
+        return self._results
+
+    @property
+    def dead(self) -> str:
+        return self._dead
+
+    @property
+    def overflow(self) -> bool:
+        return self._overflow
+
+    @property
+    def timed_out(self) -> bool:
+        return self._timed_out
+
+    def note_dead(self, why: str) -> None:
+        """The kernel stopped answering (``why``), unless an earlier cause is known."""
+        self._dead = self._dead or why

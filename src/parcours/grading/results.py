@@ -1,7 +1,14 @@
-"""Read one TD's results from nbgrader's gradebook (per student, per question) and, when
-``parcours corriger`` wrote them, the per-submission result files (contract 3:
-``autograded/<etudiant>/<TD>/parcours_resultat.json``). Shared by ``notes``, ``retours`` and
-``rapport``; one SQL query per TD, so 500 students read in well under a second.
+"""Results: one copy's grading outcome, and one TD's results read back for the term commands.
+
+:class:`CopyResult` is the one result type of a graded copy: the worker fills it (messages, failure,
+alerts, the autograded notebook), the batch completes it with the gradebook's points and writes it
+as ``autograded/<etudiant>/<TD>/parcours_resultat.json`` (contract 3, French keys, the attribute
+names). It holds only plain values, so it pickles for any process pool. :class:`FailureCode` says
+what went wrong, each code with its French label and message.
+
+:func:`load_td` reads one TD from nbgrader's gradebook (per student, per question) with those result
+files. Shared by ``notes``, ``retours`` and ``rapport``; one SQL query per TD, so 500 students read
+in well under a second.
 """
 
 from __future__ import annotations
@@ -10,9 +17,191 @@ import json
 import math
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
 from pathlib import Path
 
 RESULT_FILE = "parcours_resultat.json"
+
+
+class FailureCode(StrEnum):
+    """Why a copy could not be graded to the end; the value is the code in the result file."""
+
+    TIMEOUT = "delai"
+    OUTPUT_LIMIT = "sortie"
+    MEMORY = "memoire"
+    KERNEL_START = "noyau_demarrage"
+    KERNEL_DIED = "noyau_mort"
+    WORKER_DIED = "correcteur_arrete"
+    INVALID_NOTEBOOK = "notebook_invalide"
+    SOURCE_MISSING = "sujet_introuvable"
+    TAMPERED = "fraude"
+    INTERNAL = "erreur_interne"
+
+    @property
+    def label(self) -> str:
+        """A few French words, for tables."""
+        return _LABELS[self]
+
+    def failure(self, detail: str = "") -> Failure:
+        """This failure with its French message (``detail``: the cause, when there is one)."""
+        text = _MESSAGES[self]
+        detail = str(detail)[:300]
+        if "{detail}" in text:
+            text = text.format(detail=detail) if detail else text.replace(" ({detail})", "")
+        return Failure(self, text)
+
+
+_LABELS = {
+    FailureCode.TIMEOUT: "temps dépassé",
+    FailureCode.OUTPUT_LIMIT: "sortie trop longue",
+    FailureCode.MEMORY: "mémoire dépassée",
+    FailureCode.KERNEL_START: "noyau non démarré",
+    FailureCode.KERNEL_DIED: "noyau arrêté",
+    FailureCode.WORKER_DIED: "correcteur arrêté",
+    FailureCode.INVALID_NOTEBOOK: "notebook invalide",
+    FailureCode.SOURCE_MISSING: "sujet introuvable",
+    FailureCode.TAMPERED: "notebook modifié",
+    FailureCode.INTERNAL: "erreur interne du correcteur",
+}
+_MESSAGES = {
+    FailureCode.TIMEOUT: (
+        "Temps de correction dépassé : une cellule tourne sans fin (boucle infinie ?)."
+    ),
+    FailureCode.OUTPUT_LIMIT: (
+        "Le notebook affiche beaucoup trop de texte : l'exécution a été arrêtée."
+    ),
+    FailureCode.MEMORY: "Mémoire dépassée : une cellule demande plus de mémoire que la limite.",
+    FailureCode.KERNEL_START: (
+        "Le noyau Python n'a pas pu démarrer ({detail}) : copie non corrigée."
+    ),
+    FailureCode.KERNEL_DIED: "Le noyau Python s'est arrêté ({detail}).",
+    FailureCode.WORKER_DIED: "Le processus de correction s'est arrêté : copie non corrigée.",
+    FailureCode.INVALID_NOTEBOOK: "{detail}",
+    FailureCode.SOURCE_MISSING: "{detail}",
+    FailureCode.TAMPERED: "Notebook modifié hors des cellules réponses : {detail}",
+    FailureCode.INTERNAL: (
+        "Copie non corrigée à cause d'une erreur interne du correcteur ({detail}), pas de la "
+        "copie : relancez sa correction avec --force, et signalez l'erreur si elle revient."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Failure:
+    code: FailureCode
+    message: str
+
+    def to_json(self) -> dict:
+        return {"code": self.code.value, "message": self.message}
+
+    @classmethod
+    def from_json(cls, data) -> Failure | None:
+        if not isinstance(data, dict):
+            return None
+        try:
+            code = FailureCode(str(data.get("code", "")))
+        except ValueError:
+            code = FailureCode.INTERNAL
+        return cls(code, str(data.get("message", "")))
+
+
+def failure_label(code) -> str:
+    """The French label of a failure code read from a result file (the code itself if unknown)."""
+    try:
+        return FailureCode(str(code)).label
+    except ValueError:
+        return str(code)
+
+
+@dataclass
+class QuestionResult:
+    points: float = 0.0
+    max: float = 0.0
+    message: str = ""
+
+
+@dataclass
+class CopyResult:
+    """One copy's outcome, from the worker to the batch to the result file (contract 3).
+
+    The worker sets the questions' messages, ``echec``, the alerts, ``notebook`` (the autograded
+    notebook as JSON text, never written to the result file) and the timings; the batch sets the
+    points from the gradebook. Attribute names are the result file's (French) keys.
+    """
+
+    etudiant: str
+    td: str
+    empreinte: str = ""
+    score: float = 0.0
+    max_score: float = 0.0
+    questions: dict[str, QuestionResult] = field(default_factory=dict)
+    echec: Failure | None = None
+    alertes: list[str] = field(default_factory=list)
+    identite_chargee: str | None = None
+    duree_s: float = 0.0
+    repris: bool = False  # True when an earlier identical result was kept
+    notebook: str | None = None  # worker → batch only
+    checks_s: float = 0.0
+    memoire_mo: dict[str, float] = field(default_factory=dict)  # worker → batch only
+    # why the copy's own code looks like an attempt to manipulate grading (it changes no score);
+    # the alert built from it comes first in ``alertes``
+    manipulation: list[str] = field(default_factory=list)
+    analyse_s: float = 0.0  # time of that scan, worker → batch only
+
+    @property
+    def manipulation_alert(self) -> str:
+        """The « Tentative de manipulation probable » alert, or ""."""
+        from parcours.grading.manipulation import ALERT
+
+        return next((a for a in self.alertes if a.startswith(ALERT)), "")
+
+    @property
+    def scores(self) -> dict[str, float]:
+        return {gid: q.points for gid, q in self.questions.items()}
+
+    def fail(self, failure: Failure) -> None:
+        """Record ``failure``; a tampering already recorded is kept as an alert."""
+        if self.echec is not None and self.echec.code is FailureCode.TAMPERED:
+            self.alertes.append(self.echec.message)
+        self.echec = failure
+
+    def to_json(self) -> dict:
+        return {
+            "etudiant": self.etudiant,
+            "td": self.td,
+            "empreinte": self.empreinte,
+            "score": self.score,
+            "max_score": self.max_score,
+            "questions": {
+                gid: {"points": q.points, "max": q.max, "message": q.message}
+                for gid, q in self.questions.items()
+            },
+            "echec": self.echec.to_json() if self.echec else None,
+            "alertes": self.alertes,
+            "identite_chargee": self.identite_chargee,
+            "manipulation": self.manipulation,
+            "duree_s": self.duree_s,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict, *, repris: bool = False) -> CopyResult:
+        return cls(
+            etudiant=data["etudiant"],
+            td=data["td"],
+            score=float(data["score"]),
+            max_score=float(data["max_score"]),
+            questions={
+                g: QuestionResult(float(q["points"]), float(q["max"]), q.get("message", ""))
+                for g, q in data.get("questions", {}).items()
+            },
+            echec=Failure.from_json(data.get("echec")),
+            alertes=list(data.get("alertes", [])),
+            identite_chargee=data.get("identite_chargee"),
+            manipulation=[str(r) for r in data.get("manipulation") or []],
+            duree_s=float(data.get("duree_s", 0.0)),
+            empreinte=data.get("empreinte", ""),
+            repris=repris,
+        )
 
 
 @dataclass

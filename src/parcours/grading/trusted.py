@@ -33,6 +33,9 @@ class Plan:
     alerts: list[str] = field(default_factory=list)
     missing_answers: list[str] = field(default_factory=list)
     fraud: bool = False
+    # the code the student wrote or edited, as it runs: answer and added cells that differ from
+    # every cell of the source notebook (read by parcours.grading.manipulation)
+    student_code: list[str] = field(default_factory=list)
 
 
 def _meta(cell) -> dict:
@@ -65,10 +68,12 @@ def _trusted_copy(source_cell, submitted=None):
     return cell
 
 
+def _norm(text: str) -> str:
+    return "\n".join(x.rstrip() for x in text.strip().splitlines())
+
+
 def _same(a: str, b: str) -> bool:
-    return "\n".join(x.rstrip() for x in a.strip().splitlines()) == "\n".join(
-        x.rstrip() for x in b.strip().splitlines()
-    )
+    return _norm(a) == _norm(b)
 
 
 def _plain_cell(cell):
@@ -90,11 +95,20 @@ def rebuild(submission, source) -> tuple[object, Plan]:
 
     out: list = []
     placed: dict[int, int] = {}  # source index -> position in out
+    given = {_norm(str(c.get("source", ""))) for c in src_cells if c.get("cell_type") == "code"}
+
+    def students(cell) -> None:
+        text = cell.get("source", "")
+        if cell.get("cell_type") == "code" and isinstance(text, str):
+            if _norm(text) not in given:
+                plan.student_code.append(text)
+
     for cell in submission.cells:
         meta = _meta(cell)
         gid = meta.get("grade_id")
         if not meta:
             out.append(cell)
+            students(cell)
             continue
         if gid not in by_id:
             plan.alerts.append(
@@ -103,6 +117,7 @@ def rebuild(submission, source) -> tuple[object, Plan]:
             )
             plan.fraud = True
             out.append(_plain_cell(cell))
+            students(cell)
             continue
         i = by_id[gid]
         if i in placed:
@@ -112,6 +127,7 @@ def rebuild(submission, source) -> tuple[object, Plan]:
             plan.fraud = True
             if kind(_meta(src_cells[i])) == "answer":
                 out.append(_plain_cell(cell))
+                students(cell)
             continue
         src = src_cells[i]
         smeta = _meta(src)
@@ -136,6 +152,7 @@ def rebuild(submission, source) -> tuple[object, Plan]:
                 kept.pop("outputs", None)
                 kept.pop("execution_count", None)
             out.append(kept)
+            students(kept)
         else:
             released = (
                 visible_part(src.get("source", "")) if skind == "test" else src.get("source", "")
@@ -194,6 +211,14 @@ def rebuild(submission, source) -> tuple[object, Plan]:
                 )
             plan.tests[gid] = item
             pending = []
+    # one id per cell in the notebook we write (a duplicated cell kept its twin's id)
+    seen: set = set()
+    for n, cell in enumerate(out):
+        if "id" not in cell:  # no ids before nbformat 4.5
+            continue
+        if cell["id"] in seen:
+            cell["id"] = f"parcours-{n}"
+        seen.add(cell["id"])
     submission.cells = out
     return submission, plan
 

@@ -1,7 +1,8 @@
 """One grading worker: grade submissions one after another, the next kernel already starting.
 
-A worker process takes :class:`Task` objects from a queue and sends back plain dicts (the
-autograded notebook as JSON, the French message of each check, failures, alerts, timings). It never
+A worker process takes :class:`Task` objects from a queue and sends back one
+:class:`~parcours.grading.results.CopyResult` per copy (the autograded notebook as JSON, the French
+message of each check, the failure's code, alerts, timings). It never
 touches the gradebook: the parent is its only writer. While a submission runs, the kernel of the
 next one is already started in its own sandbox and imports pandas, matplotlib and ``parcours.data``.
 """
@@ -9,7 +10,6 @@ next one is already started in its own sandbox and imports pandas, matplotlib an
 from __future__ import annotations
 
 import hashlib
-import json
 import queue
 import re
 import resource
@@ -19,6 +19,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from parcours.grading.results import CopyResult, Failure, FailureCode, QuestionResult
 
 WARM_LINES = [
     "import parcours.notebook.kernel_export",
@@ -59,9 +61,17 @@ def _kernel_env(task: Task, settings: Settings) -> dict[str, str]:
     return {"PARCOURS_ETUDIANT": task.student, "PARCOURS_SECRET": settings.secret}
 
 
-def _launch(km, task: Task, work: Path):
-    """Copy the submission into the kernel's folder and start the kernel; errors are kept on ``km``
-    (graded as a dead kernel)."""
+@dataclass
+class Slot:
+    """A started (or failed) kernel for one copy, with the folder it runs in."""
+
+    km: object
+    work: Path
+    start_error: str = ""  # why the kernel did not start, if it did not
+
+
+def _launch(km, task: Task, work: Path) -> Slot:
+    """Copy the submission into the kernel's folder and start the kernel."""
     from jupyter_core.utils import run_sync
 
     src = Path(task.notebook)
@@ -69,7 +79,7 @@ def _launch(km, task: Task, work: Path):
         shutil.copy2(src, work / src.name)
     except OSError:
         pass
-    km._parcours_work = work
+    slot = Slot(km, work)
     try:
         run_sync(km.start_kernel)(
             extra_arguments=[
@@ -78,12 +88,12 @@ def _launch(km, task: Task, work: Path):
                 *(f"--IPKernelApp.exec_lines={line}" for line in WARM_LINES),
             ]
         )
-    except Exception as exc:  # noqa: BLE001 - reported as a dead kernel
-        km._parcours_start_error = f"{type(exc).__name__}: {exc}"[:300]
-    return km
+    except Exception as exc:  # noqa: BLE001 - the copy fails with « n'a pas pu démarrer »
+        slot.start_error = f"{type(exc).__name__}: {exc}"[:300]
+    return slot
 
 
-def _start_kernel(task: Task, settings: Settings):
+def _start_kernel(task: Task, settings: Settings) -> Slot:
     """A new sandboxed kernel of its own (``--sans-isolation``, or no zygote)."""
     from parcours.grading.sandbox import SandboxedKernelManager
 
@@ -98,7 +108,7 @@ def _start_kernel(task: Task, settings: Settings):
     return _launch(km, task, work)
 
 
-def _fork_kernel(task: Task, sandbox, settings: Settings):
+def _fork_kernel(task: Task, sandbox, settings: Settings) -> Slot:
     """A kernel forked by the worker's zygote, in its sandbox."""
     from parcours.grading.kernel_pool import ForkedKernelManager
 
@@ -108,11 +118,11 @@ def _fork_kernel(task: Task, sandbox, settings: Settings):
     return _launch(km, task, sandbox.work)
 
 
-def _stop_kernel(km) -> None:
+def _stop_kernel(slot: Slot) -> None:
     try:
-        km.cleanup_all()
+        slot.km.cleanup_all()
     finally:
-        shutil.rmtree(getattr(km, "_parcours_work", ""), ignore_errors=True)
+        shutil.rmtree(slot.work, ignore_errors=True)
 
 
 def _read_notebook(path: Path):
@@ -128,29 +138,29 @@ def _read_notebook(path: Path):
     return nb, ""
 
 
-def _failure(outputs_text: str, overflow: bool, dead: str, timed_out: bool) -> dict | None:
+def _failure(outputs_text: str, overflow: bool, dead: str, timed_out: bool) -> Failure | None:
     if timed_out:
-        return {
-            "code": "delai",
-            "message": "Temps de correction dépassé : une cellule tourne sans fin (boucle infinie ?).",
-        }
+        return FailureCode.TIMEOUT.failure()
     if overflow:
-        return {
-            "code": "sortie",
-            "message": "Le notebook affiche beaucoup trop de texte : l'exécution a été arrêtée.",
-        }
+        return FailureCode.OUTPUT_LIMIT.failure()
     if "MemoryError" in outputs_text:
-        return {
-            "code": "memoire",
-            "message": "Mémoire dépassée : une cellule demande plus de mémoire que la limite.",
-        }
+        return FailureCode.MEMORY.failure()
     if dead:
-        return {"code": "noyau_mort", "message": f"Le noyau Python s'est arrêté ({dead})."}
+        return FailureCode.KERNEL_DIED.failure(dead)
     return None
 
 
-def grade_task(task: Task, km, settings: Settings) -> dict:
-    """Grade one submission in the (already started) kernel ``km``; a JSON-able dict."""
+def _kernel_errors() -> tuple[type[BaseException], ...]:
+    """What a kernel that died, hung or never answered raises through nbclient."""
+    import asyncio
+
+    import zmq
+
+    return (RuntimeError, TimeoutError, asyncio.TimeoutError, OSError, zmq.ZMQError, EOFError)
+
+
+def grade_task(task: Task, slot: Slot, settings: Settings) -> CopyResult:
+    """Grade one submission in the (already started) kernel of ``slot``."""
     import nbformat
     from nbgrader.preprocessors import IgnorePattern, LimitOutput
 
@@ -158,25 +168,17 @@ def grade_task(task: Task, km, settings: Settings) -> dict:
     from parcours.grading.nbgrader_execute import TrustedExecute
 
     started = time.perf_counter()
-    result = {
-        "etudiant": task.student,
-        "td": task.td,
-        "empreinte": task.empreinte,
-        "alertes": list(task.alerts),
-        "questions": {},
-        "echec": None,
-        "identite_chargee": None,
-        "notebook": None,
-        "checks_s": 0.0,
-    }
+    result = CopyResult(
+        etudiant=task.student, td=task.td, empreinte=task.empreinte, alertes=list(task.alerts)
+    )
     nb, problem = _read_notebook(Path(task.notebook))
     if nb is None:
-        result["echec"] = {"code": "notebook_invalide", "message": problem}
-        result["duree_s"] = round(time.perf_counter() - started, 3)
+        result.echec = FailureCode.INVALID_NOTEBOOK.failure(problem)
+        result.duree_s = round(time.perf_counter() - started, 3)
         return result
     # Whose data the student ran the notebook on: read from the outputs they handed in, before
     # grading replaces them with a run on the author's own data.
-    result["identite_chargee"] = _loaded_identity(nb)
+    result.identite_chargee = _loaded_identity(nb)
     config = load_config(Path(task.root), Path(task.config_file))
     limits = settings.limits
     # nbclient re-reads its traits from the config at each run: set the limits there
@@ -189,9 +191,10 @@ def grade_task(task: Task, km, settings: Settings) -> dict:
     resources = {
         "nbgrader": {"student": task.student, "assignment": task.td, "notebook": task.td},
         "parcours_source": task.source,
-        "metadata": {"path": str(getattr(km, "_parcours_work", "."))},
+        "metadata": {"path": str(slot.work)},
     }
     timed_out = threading.Event()
+    km = slot.km
 
     def watchdog():
         timed_out.set()
@@ -200,20 +203,20 @@ def grade_task(task: Task, km, settings: Settings) -> dict:
     timer = threading.Timer(limits.wall_timeout_s, watchdog)
     timer.daemon = True
     timer.start()
-    start_error = getattr(km, "_parcours_start_error", "")
     try:
-        if start_error:
-            raise RuntimeError(start_error)
-        nb, resources = ex.preprocess(nb, resources, km=km)
+        if slot.start_error:
+            result.echec = FailureCode.KERNEL_START.failure(slot.start_error)
+        else:
+            nb, resources = ex.preprocess(nb, resources, km=km)
     except FileNotFoundError as exc:
-        result["echec"] = {"code": "notebook_invalide", "message": str(exc)}
-    except Exception as exc:  # noqa: BLE001 - kernel never answered, and the like
-        ex._dead = ex._dead if getattr(ex, "_dead", "") else f"{type(exc).__name__}"
-        if getattr(ex, "_plan", None) is None:
-            result["echec"] = {
-                "code": "noyau_mort",
-                "message": f"Le noyau Python n'a pas pu démarrer ({type(exc).__name__}).",
-            }
+        result.echec = FailureCode.SOURCE_MISSING.failure(str(exc))
+    except _kernel_errors() as exc:
+        if ex.plan is None:  # the rebuild failed: the grader's own fault, no kernel involved
+            result.echec = FailureCode.INTERNAL.failure(type(exc).__name__)
+        else:
+            ex.note_dead(type(exc).__name__)
+    except Exception as exc:  # noqa: BLE001 - the grader's own error: say so, never « noyau mort »
+        result.echec = FailureCode.INTERNAL.failure(f"{type(exc).__name__} : {exc}"[:200])
     finally:
         timer.cancel()
         try:
@@ -221,48 +224,41 @@ def grade_task(task: Task, km, settings: Settings) -> dict:
                 ex.kc.stop_channels()
         except Exception:  # noqa: BLE001
             pass
-    plan = getattr(ex, "_plan", None)
-    if plan is not None:
+    plan = ex.plan
+    internal = result.echec is not None and result.echec.code is FailureCode.INTERNAL
+    if plan is not None and not internal:
         # test cells never reached (kernel died mid-way): 0 with a reason
         for gid, item in plan.tests.items():
-            if gid not in ex._results:
-                ex._results[gid] = item.blocked or (
+            if gid not in ex.messages:
+                ex.messages[gid] = item.blocked or (
                     "Cette question n'a pas pu être corrigée : l'exécution du notebook s'est "
                     "arrêtée avant."
                 )
+        from parcours.grading.trusted import error_output
+
         for cell in nb.cells:
             gid = (cell.get("metadata", {}).get("nbgrader") or {}).get("grade_id")
             if gid in plan.tests and cell.get("cell_type") == "code":
-                message = ex._results.get(gid, "")
-                from parcours.grading.trusted import error_output
-
+                message = ex.messages.get(gid, "")
                 cell["outputs"] = [error_output(message)] if message else []
-        result["alertes"] += plan.alerts
-        result["questions"] = dict(ex._results)
-        if plan.fraud and result["echec"] is None:
-            result["echec"] = {
-                "code": "fraude",
-                "message": "Notebook modifié hors des cellules réponses : " + plan.alerts[0],
-            }
-    text = "\n".join(
-        str(o.get("ename", "")) + str(o.get("evalue", ""))
-        for c in nb.get("cells", [])
-        for o in c.get("outputs", []) or []
-        if o.get("output_type") == "error"
-    )
-    failure = _failure(
-        text,
-        getattr(ex, "_overflow", False),
-        getattr(ex, "_dead", ""),
-        timed_out.is_set() or getattr(ex, "_timed_out", False),
-    )
-    if failure and (result["echec"] is None or result["echec"]["code"] == "fraude"):
-        if result["echec"]:
-            result["alertes"].append(result["echec"]["message"])
-        result["echec"] = failure
-    if result["identite_chargee"] and result["identite_chargee"] != task.student:
-        result["alertes"].append(
-            f"Le notebook a été exécuté avec les données de « {result['identite_chargee']} », "
+        _scan(result, plan, nb.cells)
+        result.alertes += plan.alerts
+        result.questions = {gid: QuestionResult(message=m) for gid, m in ex.messages.items()}
+        if plan.fraud and result.echec is None:
+            result.echec = FailureCode.TAMPERED.failure(plan.alerts[0])
+    if not internal:
+        text = "\n".join(
+            str(o.get("ename", "")) + str(o.get("evalue", ""))
+            for c in nb.get("cells", [])
+            for o in c.get("outputs", []) or []
+            if o.get("output_type") == "error"
+        )
+        failure = _failure(text, ex.overflow, ex.dead, timed_out.is_set() or ex.timed_out)
+        if failure and (result.echec is None or result.echec.code is FailureCode.TAMPERED):
+            result.fail(failure)
+    if result.identite_chargee and result.identite_chargee != task.student:
+        result.alertes.append(
+            f"Le notebook a été exécuté avec les données de « {result.identite_chargee} », "
             f"pas celles de « {task.student} » : il est corrigé avec les données de son auteur."
         )
     try:
@@ -271,47 +267,55 @@ def grade_task(task: Task, km, settings: Settings) -> dict:
     except Exception:  # noqa: BLE001 - cosmetic steps only
         pass
     # no plan means the trusted rebuild never ran: never score the raw submission's outputs
-    result["notebook"] = nbformat.writes(nb) if plan is not None else None
-    if result["notebook"] is not None and len(result["notebook"]) > 2 * limits.output_bytes:
+    graded = plan is not None and not internal
+    result.notebook = nbformat.writes(nb) if graded else None
+    if result.notebook is not None and len(result.notebook) > 2 * limits.output_bytes:
         # the autograded notebook on disk stays bounded too: keep the test cells' messages only
         nb.metadata.pop("widgets", None)
         for cell in nb.cells:
             gid = (cell.get("metadata", {}).get("nbgrader") or {}).get("grade_id")
             if cell.get("cell_type") == "code" and not (plan and gid in plan.tests):
                 cell["outputs"] = []
-        result["notebook"] = nbformat.writes(nb)
-        if result["echec"] is None or result["echec"]["code"] == "fraude":
-            result["echec"] = _failure("", True, "", False)
-    if plan is None and result["echec"] is None:
-        result["echec"] = {
-            "code": "noyau_mort",
-            "message": "Le noyau Python n'a pas pu démarrer : copie non corrigée.",
-        }
-    result["checks_s"] = round(float((resources.get("parcours") or {}).get("checks_s", 0.0)), 4)
-    result["duree_s"] = round(time.perf_counter() - started, 3)
+        result.notebook = nbformat.writes(nb)
+        if result.echec is None or result.echec.code is FailureCode.TAMPERED:
+            result.fail(FailureCode.OUTPUT_LIMIT.failure())
+    if not graded and result.echec is None:
+        result.echec = FailureCode.KERNEL_START.failure()
+    result.checks_s = round(float((resources.get("parcours") or {}).get("checks_s", 0.0)), 4)
+    result.duree_s = round(time.perf_counter() - started, 3)
     return result
 
 
-def _grade_or_fail(task: Task, km, settings: Settings) -> dict:
+def _scan(result: CopyResult, plan, cells) -> None:
+    """Flag the student's code that tries to manipulate grading, and what the sandbox refused it
+    (``cells``: the notebook as it ran); the score stays as it is."""
+    from parcours.grading.manipulation import alert, refused, scan
+
+    started = time.perf_counter()
+    result.manipulation = scan(plan.student_code) + refused(cells, set(plan.tests))
+    if result.manipulation:
+        result.alertes.insert(0, alert(result.manipulation))
+    result.analyse_s = round(time.perf_counter() - started, 4)
+
+
+def _grade_or_fail(task: Task, slot: Slot, settings: Settings) -> CopyResult:
     try:
-        return grade_task(task, km, settings)
-    except Exception as exc:  # noqa: BLE001 - never lose a submission
-        return {
-            "etudiant": task.student,
-            "td": task.td,
-            "empreinte": task.empreinte,
-            "alertes": list(task.alerts),
-            "questions": {},
-            "echec": {"code": "noyau_mort", "message": f"Correction impossible ({exc})."[:300]},
-            "identite_chargee": None,
-            "notebook": None,
-            "duree_s": 0.0,
-        }
+        return grade_task(task, slot, settings)
+    except Exception as exc:  # noqa: BLE001 - never lose a submission, and say whose fault it is
+        return CopyResult(
+            etudiant=task.student,
+            td=task.td,
+            empreinte=task.empreinte,
+            alertes=list(task.alerts),
+            echec=FailureCode.INTERNAL.failure(f"{type(exc).__name__} : {exc}"[:200]),
+        )
 
 
-def _send(results, result: dict) -> None:
-    result["rss_max_mo"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    results.put(json.dumps(result))
+def _send(results, result: CopyResult) -> None:
+    result.memoire_mo["rss_max_mo"] = round(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+    )
+    results.put(result)
 
 
 def _forked_loop(tasks, results, settings: Settings) -> bool:
@@ -330,12 +334,12 @@ def _forked_loop(tasks, results, settings: Settings) -> bool:
                 sandbox.close()
                 sandbox = ZygoteSandbox(settings.limits)
                 sandbox.ready()
-            km = _fork_kernel(task, sandbox, settings)
+            slot = _fork_kernel(task, sandbox, settings)
             try:
-                result = _grade_or_fail(task, km, settings)
+                result = _grade_or_fail(task, slot, settings)
             finally:
                 sandbox.reset()
-            result.update({k: round(v, 1) for k, v in sandbox.memory_mb.items()})
+            result.memoire_mo.update({k: round(v, 1) for k, v in sandbox.memory_mb.items()})
             _send(results, result)
     finally:
         sandbox.close()
@@ -361,7 +365,7 @@ def worker_main(tasks, results, settings: Settings) -> None:
             if task is None:
                 break
             pending = (task, _start_kernel(task, settings))
-        task, km = pending
+        task, slot = pending
         following = None
         if not finished:
             try:
@@ -373,9 +377,9 @@ def worker_main(tasks, results, settings: Settings) -> None:
             elif nxt:
                 following = (nxt, _start_kernel(nxt, settings))
         try:
-            result = _grade_or_fail(task, km, settings)
+            result = _grade_or_fail(task, slot, settings)
         finally:
-            _stop_kernel(km)
+            _stop_kernel(slot)
         _send(results, result)
         pending = following
 

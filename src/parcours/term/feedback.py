@@ -237,7 +237,8 @@ th{background:#f0f3f6;font-weight:600}.pts{white-space:nowrap;font-weight:600}.o
 @media (max-width:600px){main{margin:0;border-radius:0;padding:1rem}.score{gap:.6rem}
 .box b{font-size:1.35rem}thead{display:none}tr{display:block;border-bottom:1px solid #e3e8ee;padding:.4rem 0}
 td{display:block;border:0;padding:.15rem 0}td:first-child{font-weight:600}.pts{white-space:normal}}
-.comment{margin-top:.35rem;color:#34495e;font-style:italic}footer{margin-top:1.5rem;color:#7b8794;font-size:.85rem}
+.comment{margin-top:.35rem;color:#34495e;font-style:italic}
+.revoir{margin-top:.35rem;font-size:.92rem}.revoir a{color:#1a5fa8}footer{margin-top:1.5rem;color:#7b8794;font-size:.85rem}
 """
 
 
@@ -255,9 +256,13 @@ def render(
     copy_of: str | None = None,
     title: str = "",
     labels: dict[str, str] | None = None,
+    review=None,
+    page_dir: Path | None = None,
 ) -> str:
     """The HTML page of one student (only their own data goes in; for a team copy, the copy
-    graded once for the group ``team``, stored for ``copy_of``)."""
+    graded once for the group ``team``, stored for ``copy_of``). ``review``
+    (:class:`parcours.term.carte.ReviewLinks`) adds « À revoir : » to every item not at full
+    marks, with links relative to ``page_dir`` when the book has no address."""
     sub = results.submissions[copy_of or student]
     esc = html.escape
     result = sub.result or {}
@@ -295,6 +300,8 @@ def render(
             if comment
             else ""
         )
+        if review is not None and q.score < q.max_score and not q.needs_manual:
+            comment_html += review.html(gid, page_dir)
         rows.append(
             f'<tr><td>{esc(question_label(gid, td, labels))}</td><td class="pts {cls}">{pts}</td>'
             f"<td>{esc(msg)}{comment_html}</td></tr>"
@@ -359,6 +366,7 @@ def student_page(
     names=None,
     scale: float = 20.0,
     statement_parts=None,
+    review=None,
     teams=None,
 ) -> str:
     """The page of one student (what ``retours`` writes and nbgrader's feedback exporter returns).
@@ -393,7 +401,15 @@ def student_page(
         copy_of=owner,
         title=title,
         labels=labels,
+        review=review if review is not None else _review(course, td),
+        page_dir=course.root / "feedback" / sid / td,
     )
+
+
+def _review(course, td: str):
+    from parcours.term.carte import review_links
+
+    return review_links(course, td)
 
 
 def write_feedback(
@@ -417,6 +433,7 @@ def write_feedback(
         raise ValueError(f"Aucune copie corrigée de « {student} » pour {td}.")
     sources = cell_sources(course, td)
     title, labels = statement(course, td)
+    review = _review(course, td)
     written = []
     for sid in chosen:
         page = student_page(
@@ -428,6 +445,7 @@ def write_feedback(
             names=names,
             scale=scale,
             statement_parts=(title, labels),
+            review=review,
             teams=teams,
         )
         target = course.root / "feedback" / sid / td / f"{td}.html"

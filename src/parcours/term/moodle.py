@@ -251,6 +251,8 @@ def write_feedback_zip(
     """One folder per student for Moodle's feedback-file import; return (in the zip, no number)."""
     import zipfile
 
+    from parcours.term.carte import without_local_links
+
     included, missing = [], []
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
@@ -260,7 +262,7 @@ def write_feedback_zip(
                 missing.append(sid)
                 continue
             folder = feedback_folder(names.get(sid, sid), n)
-            z.writestr(f"{folder}/retour_{td}.html", pages[sid].read_bytes())
+            z.writestr(f"{folder}/retour_{td}.html", without_local_links(pages[sid].read_bytes()))
             included.append(sid)
     write_bytes_atomic(target, buf.getvalue())
     return included, missing

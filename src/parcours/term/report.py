@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from parcours.grading.results import TdResults, fr_number, late_text, load_td
+from parcours.grading.results import TdResults, failure_label, fr_number, late_text, load_td
 from parcours.term.feedback import question_label
 
 IDENTITY = re.compile(r"Données (?:chargées pour|de l'étudiant\u00b7e) « ([^»]+) »")
@@ -175,7 +175,8 @@ def build(course, td: str, *, scale: float = 20.0, template: dict | None = None)
         echec = result.get("echec")
         if isinstance(echec, dict):
             code = str(echec.get("code", ""))
-            rep.failures.append((sid, FAILURES.get(code, code), str(echec.get("message", ""))))
+            label = FAILURES.get(code) or failure_label(code)
+            rep.failures.append((sid, label, str(echec.get("message", ""))))
         for alert in result.get("alertes") or []:
             rep.alerts.append((sid, str(alert)))
         nb = _read_nb(course, sid, td, rep.skipped)

@@ -59,7 +59,8 @@ def write_term_csv(header, table, target: Path) -> None:
     write_bytes_atomic(target, buf.getvalue().encode("utf-8-sig"))
 
 
-def write_term_xlsx(header, table, target: Path) -> None:
+def write_term_xlsx(header, table, target: Path, *, grid=None) -> None:
+    """The term sheet, and the competency grid's sheet when ``grid`` is given."""
     import openpyxl
     from openpyxl.styles import Font, PatternFill
 
@@ -79,6 +80,10 @@ def write_term_xlsx(header, table, target: Path) -> None:
             for col in range(1, len(header) + 1):
                 sheet.cell(last, col).fill = pending
     sheet.freeze_panes = "E2"
+    if grid is not None:
+        from parcours.term.competences import add_grid_sheet
+
+        add_grid_sheet(book, grid)
     buf = io.BytesIO()
     book.save(buf)
     write_bytes_atomic(target, buf.getvalue())

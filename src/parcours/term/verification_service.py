@@ -262,6 +262,12 @@ FAILURES = {
     "fraude": "Des cellules verrouillées du sujet ont été modifiées : repartez du sujet distribué.",
     "notebook_invalide": "Ce notebook n'est pas lisible : enregistrez-le à nouveau.",
     "sortie": "Le notebook affiche trop de texte : retirez les grands affichages.",
+    "noyau_demarrage": "Le noyau Python n'a pas pu démarrer : réessayez dans quelques minutes.",
+    "correcteur_arrete": "La vérification s'est arrêtée : réessayez dans quelques minutes.",
+    "erreur_interne": (
+        "Erreur interne du correcteur, pas de votre copie : réessayez dans quelques minutes."
+    ),
+    "sujet_introuvable": "Ce TD n'est pas encore disponible pour la vérification.",
 }
 
 
