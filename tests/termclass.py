@@ -82,6 +82,21 @@ COPY_CODE = (
 )
 
 
+def run_cli(*args) -> tuple[int, str, str]:
+    """``parcours <args>`` in this process: ``(exit code, stdout, stderr)``."""
+    import contextlib
+
+    from parcours.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exc:  # argparse errors
+            code = exc.code
+    return code, out.getvalue(), err.getvalue()
+
+
 def make_class(n: int = 34) -> list[Member]:
     kinds = (KINDS * (n // len(KINDS) + 1))[:n]
     members = []

@@ -242,19 +242,7 @@ def test_review_links_use_the_books_address_when_it_is_configured(tmp_path):
     assert ReviewLinks({"q": item}, sections).html("autre", None) == ""
 
 
-def _cli(*args):
-    import contextlib
-    import io
-
-    from parcours.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(list(args))
-        except SystemExit as exc:
-            code = exc.code
-    return code, out.getvalue(), err.getvalue()
+from termclass import run_cli as _cli  # noqa: E402 (beside its tests)
 
 
 @pytest.mark.parametrize(

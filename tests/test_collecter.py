@@ -3,24 +3,15 @@ matching, versions kept on re-import, unsafe archives refused, folder source."""
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import zipfile
 
 import pytest
-
-from parcours.cli import main
+from termclass import run_cli as run
 
 pytestmark = pytest.mark.xdist_group("collecter")
 TD = "td03_satisfaction"
-
-
-def run(*args):
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main([str(a) for a in args])
-    return code, out.getvalue(), err.getvalue()
 
 
 def notebook(tag: str) -> bytes:

@@ -5,7 +5,6 @@ by hand. Slow (one grading run): one xdist worker."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import html
 import io
@@ -16,21 +15,12 @@ from urllib.parse import urldefrag
 import pytest
 import termclass as tc
 
-from parcours.cli import main
-
 pytestmark = [pytest.mark.lent, pytest.mark.xdist_group("competences")]
 
 KINDS = ["full", "mistake", "partial", "blank"]
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(list(args))
-        except SystemExit as exc:
-            code = exc.code
-    return code, out.getvalue(), err.getvalue()
+run = tc.run_cli
 
 
 @pytest.fixture(scope="module")

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 
 import pytest
-
-from parcours.cli import main
+from termclass import run_cli as run
 
 pytestmark = pytest.mark.xdist_group("etudiants")
-
-
-def run(*args):
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main([str(a) for a in args])
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -168,3 +159,31 @@ def test_counts_agree_with_their_words_for_0_1_and_2(tmp_path):
     assert code == 2 and "1 ligne invalide, rien n'a été importé" in err, err
     code, _, err = import_list("a un;UN;Ana", "b deux;DEUX;Ben")
     assert code == 2 and "2 lignes invalides, rien n'a été importé" in err, err
+
+
+def test_an_extension_alone_is_no_copy(tmp_path):
+    """nbgrader keeps an extension on a submission row: a student granted one who hands nothing in
+    stays absent (no 0 / 20, no feedback page), like any student without a copy."""
+    import csv
+
+    import termclass as tc
+
+    root = tc.make_course(tmp_path)
+    members = tc.make_class(2)
+    tc.write_class_list(members, tmp_path / "liste.csv")
+    R = ("--racine", root)
+    assert run("etudiants", "importer", tmp_path / "liste.csv", *R)[0] == 0
+    assert run("publier", tc.TD, "--limite", "2026-11-20 18:00", *R)[0] == 0
+    extended = members[0].id
+    code, out, err = run(
+        "etudiants", "prolonger", extended, tc.TD, "--jusqu-au", "2026-11-22 12:00", *R
+    )
+    assert code == 0, out + err
+    code, out, err = run("notes", tc.TD, "--sortie", tmp_path / "notes.csv", *R)
+    assert code == 0, out + err
+    text = (tmp_path / "notes.csv").read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    row = next(r for r in rows[1:] if r[0] == extended)
+    assert row[5:7] == ["ABS", "absent"], row
+    code, out, err = run("retours", tc.TD, *R)
+    assert not (root / "feedback" / extended).exists(), out + err

@@ -27,16 +27,12 @@ import uuid
 from pathlib import Path
 
 import pytest
+import requests
 import termclass as tc
 
 pytestmark = [
     pytest.mark.lent,
     pytest.mark.xdist_group("hub"),
-    # everything up to « parcours retours » passes; nbgrader release_feedback still fails here
-    pytest.mark.skip(
-        reason="Parcours de bout en bout sur JupyterHub incomplet : nbgrader release_feedback "
-        "attend feedback/<id>/<TD>/timestamp.txt, que parcours retours n'écrit pas encore."
-    ),
 ]
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,10 +48,12 @@ SECRET = "secret-du-cours-hub"
 def _skip_reason() -> str:
     if os.geteuid() != 0:
         return "ce test crée des comptes système : lancez-le en root (comme la CI)."
-    if not shutil.which("configurable-http-proxy"):
+    if not (BIN / "configurable-http-proxy").exists() and not shutil.which(
+        "configurable-http-proxy"
+    ):
         return (
-            "configurable-http-proxy est absent : « make hub » l'installe (npm install -g "
-            "configurable-http-proxy)."
+            "configurable-http-proxy est absent : « make hub » l'installe dans .venv "
+            "(il faut npm : sudo apt-get install nodejs npm)."
         )
     if not shutil.which("useradd"):
         return "useradd est absent."
@@ -86,11 +84,17 @@ def _parcours(*args, cwd):
 class Hub:
     def __init__(self, url: str) -> None:
         self.url = url
+        self.students: list[Student] = []
+
+    def close(self) -> None:
+        for student in self.students:
+            student.http.close()
 
     def login(self, user: str):
-        import requests
+        with requests.Session() as s:
+            return self._login(s, user)
 
-        s = requests.Session()
+    def _login(self, s, user: str):
         r = s.get(f"{self.url}hub/login", timeout=30)
         xsrf = s.cookies.get("_xsrf") or re.search(r'name="_xsrf" value="([^"]+)"', r.text)[1]
         r = s.post(
@@ -107,21 +111,23 @@ class Hub:
             timeout=30,
         )
         assert r.ok, (user, r.status_code, r.text)
-        return Student(self, user, r.json()["token"])
+        student = Student(self, user, r.json()["token"])
+        self.students.append(student)
+        return student
 
 
 class Student:
     def __init__(self, hub: Hub, name: str, token: str) -> None:
-        import requests
-
         self.hub, self.name, self.token = hub, name, token
         self.http = requests.Session()
         self.http.headers["Authorization"] = f"token {token}"
         self.base = f"{hub.url}user/{name}/"
 
-    def start(self) -> None:
+    def spawn(self) -> None:
         r = self.http.post(f"{self.hub.url}hub/api/users/{self.name}/server", timeout=60)
         assert r.status_code in (201, 202, 400), r.text
+
+    def wait_ready(self) -> None:
         for _ in range(180):
             r = self.http.get(f"{self.base}api/status", timeout=10)
             if r.ok:
@@ -214,7 +220,13 @@ class Student:
                 out.append(f"{msg['content']['ename']}: {msg['content']['evalue']}")
             elif kind == "status" and msg["content"]["execution_state"] == "idle":
                 break
+        # wait for the server's closing frame: the connection is then closed, not left to the GC
         ws.close()
+        try:
+            while await asyncio.wait_for(ws.read_message(), 10) is not None:
+                pass
+        except TimeoutError:
+            pass
         return "".join(out)
 
 
@@ -318,8 +330,7 @@ def hub(tmp_path_factory):
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}/"
-    import requests
-
+    hub = Hub(url)
     try:
         for _ in range(120):
             try:
@@ -338,8 +349,9 @@ def hub(tmp_path_factory):
             except requests.RequestException:
                 pass
             time.sleep(0.5)
-        yield {"hub": Hub(url), "course": course, "exchange": exchange, "tmp": tmp, "log": runtime}
+        yield {"hub": hub, "course": course, "exchange": exchange, "tmp": tmp, "log": runtime}
     finally:
+        hub.close()
         proc.terminate()
         try:
             proc.wait(timeout=30)
@@ -363,20 +375,31 @@ def test_a_class_on_the_hub(hub):
     assert out.returncode == 0, out.stdout + out.stderr
     shutil.chown(course, TEACHER, TEACHER)
     course.chmod(0o700)
+    # what the students type: the answer code of the offline fixtures, into the copy they fetched
+    typing = tmp / "saisie"
+    shutil.copytree(course / "solutions", typing / "solutions")
+    published = json.loads((course / "exercises" / TD / f"{TD}.ipynb").read_text("utf-8"))
 
     members = [tc.Member(s, "Nom", "Prénom", "", "G1", k, 1) for s, k in STUDENTS.items()]
     students = {}
     answers = {}
+    # the three students log in at once: their servers start side by side
+    logged = {m.id: hub["hub"].login(m.id) for m in members}
+    for st in logged.values():
+        st.spawn()
     for member in members:
-        st = hub["hub"].login(member.id)
-        st.start()
+        st = logged[member.id]
+        st.wait_ready()
         listed = st.action("fetch")
         assert any(a["assignment_id"] == TD and a["status"] == "fetched" for a in listed), listed
         path = f"{TD}/{TD}.ipynb"
         fetched = st.contents(path)["content"]
-        # the student types their answers (same answer code as the offline fixtures)
-        answered = json.loads(tc.submission(course, member, members))
-        assert _code_cells(answered)[0] == _code_cells(fetched)[0]
+        released = typing / "exercises" / TD / f"{TD}.ipynb"
+        released.parent.mkdir(parents=True, exist_ok=True)
+        released.write_text(json.dumps(fetched, ensure_ascii=False), encoding="utf-8")
+        answered = json.loads(tc.submission(typing, member, members))
+        # the copy fetched in the Assignments tab is the TD the teacher published
+        assert _code_cells(fetched) == _code_cells(published)
         st.save(path, answered)
         kernel = st.kernel(path)
         setup = st.execute(kernel, _code_cells(answered)[0])

@@ -126,7 +126,7 @@ CARTE: dict[str, dict[str, tuple[str, str, str]]] = {
         ),
         "td02_q03_etape_fuyante": (
             "ch2_processus_achat_tunnel",
-            "idxmin",
+            "drop idxmin",
             "MCO1 MCO2 NDRC2 MCV1 TC1",
         ),
         "td02_q04_graphique": (
@@ -233,7 +233,7 @@ CARTE: dict[str, dict[str, tuple[str, str, str]]] = {
         "td04_q07_compense": ("ch4_fideliser_portefeuille_interets", "", "MCO1 NDRC1 MCV3 TC1"),
         "td04_q08_rfm": (
             "ch4_fideliser_portefeuille_rfm",
-            "dt_normalize rank pd_qcut astype rename",
+            "dt_normalize sort_values rank ex_aequo pd_qcut astype rename",
             "MCO1 NDRC1 MCV3 TC1",
         ),
         "td04_q08_segment_a_relancer": (

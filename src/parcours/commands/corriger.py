@@ -88,6 +88,12 @@ def add_parser(subparsers) -> None:
         "tcp://ordonnanceur:8786 (défaut : c.Parcours.grappe de nbgrader_config.py, sinon cette "
         "machine)",
     )
+    add_sandbox_arguments(p)
+    p.set_defaults(run=run)
+
+
+def add_sandbox_arguments(p) -> None:
+    """``--sans-isolation`` and ``--racine``, shared by the commands that run copies."""
     p.add_argument(
         "--sans-isolation",
         action="store_true",
@@ -100,7 +106,6 @@ def add_parser(subparsers) -> None:
         default=Path("."),
         help="dossier du cours (défaut : dossier courant)",
     )
-    p.set_defaults(run=run)
 
 
 class Estimate:
@@ -229,6 +234,7 @@ def nothing_to_grade(td: str, n: int) -> str:
 
 def run(args) -> int:
     from parcours.grading.batch import BatchError, Interrupted, grade_batch
+    from parcours.term.anonymous import data_ids
 
     root = args.racine.resolve()
     if not (root / "solutions").is_dir():
@@ -289,6 +295,7 @@ def run(args) -> int:
             backups_kept=args.sauvegardes,
             announce=announce,
             grappe=args.grappe,
+            data_ids=data_ids(root, args.td),
         )
     except Interrupted as exc:
         progress.close()

@@ -60,6 +60,13 @@ def add_parser(subparsers) -> None:
         help="--format moodle : exporter aussi les notes provisoires (réponses rédigées pas "
         "encore notées), marquées « Note provisoire » dans la colonne des commentaires",
     )
+    p.add_argument(
+        "--reveler",
+        action="store_true",
+        help="évaluation anonyme de Moodle : remplacer chaque « Participant <n> » par l'étudiant "
+        "ou l'étudiante dont la copie a chargé les données (csv ou xlsx ; la feuille Moodle se "
+        "remplit par participant, sans cette option)",
+    )
     add_course_arguments(p)
     p.set_defaults(run=run)
 
@@ -82,6 +89,7 @@ def run(args) -> int:
         output=args.sortie,
         worksheet=args.feuille,
         provisional=args.provisoire,
+        reveal=args.reveler,
         root=args.racine,
         db=args.db,
     )
@@ -97,10 +105,12 @@ def export_grades(
     output: Path | None = None,
     worksheet: Path | None = None,
     provisional: bool = False,
+    reveal: bool = False,
     root: Path = Path("."),
     db: str | None = None,
 ) -> dict:
-    """Write the grades; return ``{"path", "rows", "message"}``."""
+    """Write the grades; return ``{"path", "rows", "message"}``. ``reveal``: names instead of
+    Moodle's anonymous « Participant <n> » (csv and xlsx only)."""
     from parcours.term.course import open_course
     from parcours.term.grades_export import (
         fill_moodle_worksheet,
@@ -120,8 +130,13 @@ def export_grades(
             raise ValueError("--format moodle demande exactement un TD (une feuille par devoir).")
         if not Path(worksheet).is_file():
             raise ValueError(f"Feuille d'évaluation introuvable : {worksheet}.")
+    if reveal and file_format == "moodle":
+        raise ValueError(
+            "--reveler ne s'emploie pas avec --format moodle : la feuille d'évaluation se remplit "
+            "par « Participant <n> », sans les noms."
+        )
     course = open_course(root, db=db)
-    rows = grade_rows(course, tds or None, scale=scale)
+    rows = grade_rows(course, tds or None, scale=scale, reveal=reveal)
     default = {"csv": "notes.csv", "xlsx": "notes.xlsx", "moodle": "feuille_notes_moodle.csv"}
     target = Path(output) if output else course.root / default[file_format]
     lines = []

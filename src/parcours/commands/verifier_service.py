@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from parcours.commands.corriger import add_sandbox_arguments
+
 HELP = "Service JupyterHub « Vérifier ma copie » : correction immédiate et indicative."
 DESCRIPTION = """\
 Service lancé par JupyterHub (déclaré dans jupyterhub_config.py, voir
@@ -51,18 +53,7 @@ def add_parser(subparsers) -> None:
         default=None,
         help="corrections en même temps (défaut : 2)",
     )
-    p.add_argument(
-        "--sans-isolation",
-        action="store_true",
-        help="exécuter les copies sans bac à sable (déconseillé : seulement si bwrap manque)",
-    )
-    p.add_argument(
-        "--racine",
-        metavar="DOSSIER",
-        type=Path,
-        default=Path("."),
-        help="dossier du cours (défaut : dossier courant)",
-    )
+    add_sandbox_arguments(p)
     p.set_defaults(run=run)
 
 

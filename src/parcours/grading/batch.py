@@ -187,6 +187,11 @@ def _save(
     student = result.etudiant
     out_dir = root / "autograded" / student / td
     out_dir.mkdir(parents=True, exist_ok=True)
+    # Like nbgrader's autograde, the submission's time and exchange secret go beside the
+    # autograded notebook (GenerateFeedback and ``parcours retours`` take them from there).
+    for name in ("timestamp.txt", "submission_secret.txt"):
+        if (Path(task.notebook).parent / name).is_file():
+            shutil.copyfile(Path(task.notebook).parent / name, out_dir / name)
     timestamp = None
     stamp_file = Path(task.notebook).parent / "timestamp.txt"
     if stamp_file.is_file():
@@ -260,6 +265,7 @@ def grade_batch(
     grappe: str | None = None,
     backups_kept: int | None = None,
     announce: Callable[[str], None] | None = None,
+    data_ids: dict[str, str] | None = None,
 ) -> BatchResult:
     """Grade every submission of ``td`` under ``root/submitted`` (or only ``students``).
 
@@ -268,7 +274,9 @@ def grade_batch(
     :class:`BatchError` (French message) when the batch cannot run; a failing submission never
     stops the batch. ``grappe`` (or ``c.Parcours.grappe`` in the course's nbgrader_config.py) is the
     address of a Dask scheduler to grade on (:mod:`parcours.grading.executors`); by default the
-    submissions are graded by ``workers`` processes on this machine.
+    submissions are graded by ``workers`` processes on this machine. ``data_ids`` maps a
+    pseudonymous student (Moodle's anonymous marking) to the id whose data variant their copy is
+    graded on; everything else keeps the pseudonym.
     """
     from parcours.grading.config import _env, load_config
     from parcours.grading.gradebook_io import GradebookError, backup, check_readable
@@ -362,6 +370,7 @@ def grade_batch(
                 config_file=str(config_file),
                 empreinte=digest,
                 alerts=alerts,
+                data_student=(data_ids or {}).get(student, ""),
             )
             tasks.append(task)
         total = len(tasks)

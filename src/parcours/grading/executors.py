@@ -223,7 +223,13 @@ class GradingPlugin(WorkerPlugin):
         return sandbox
 
     def grade(
-        self, student: str, name: str, data: bytes, empreinte: str, alerts: list
+        self,
+        student: str,
+        name: str,
+        data: bytes,
+        empreinte: str,
+        alerts: list,
+        data_student: str = "",
     ) -> CopyResult:
         if self.refused:
             raise ExecutorError(f"Travailleur refusé : {self.refused}")
@@ -231,10 +237,16 @@ class GradingPlugin(WorkerPlugin):
         # copies graded at once by two threads of one process would read each other's data. One
         # copy at a time per process; a machine runs one Dask worker process per core.
         with GRADING_LOCK:
-            return self._grade(student, name, data, empreinte, alerts)
+            return self._grade(student, name, data, empreinte, alerts, data_student)
 
     def _grade(
-        self, student: str, name: str, data: bytes, empreinte: str, alerts: list
+        self,
+        student: str,
+        name: str,
+        data: bytes,
+        empreinte: str,
+        alerts: list,
+        data_student: str,
     ) -> CopyResult:
         import resource
 
@@ -252,6 +264,7 @@ class GradingPlugin(WorkerPlugin):
             config_file=str(self.config_file),
             empreinte=empreinte,
             alerts=list(alerts),
+            data_student=data_student,
         )
         try:
             if self.settings.isolated and self.settings.forked:
@@ -285,7 +298,7 @@ class GradingPlugin(WorkerPlugin):
 
 
 def grade_on_worker(
-    plugin_name: str, student, name, data, empreinte, alerts, source_digest: str
+    plugin_name: str, student, name, data, empreinte, alerts, source_digest: str, data_student=""
 ) -> CopyResult:
     """The Dask task: grade one submission with this worker's batch plugin, whose source notebook
     must be the one the task was made for."""
@@ -296,7 +309,7 @@ def grade_on_worker(
     plugin = get_worker().plugins[plugin_name]
     if hashlib.sha256(plugin.files.source).hexdigest() != source_digest:
         raise ExecutorError("Travailleur refusé : son sujet n'est pas celui de cette correction.")
-    return plugin.grade(student, name, data, empreinte, alerts)
+    return plugin.grade(student, name, data, empreinte, alerts, data_student)
 
 
 def _cluster_failure(exc: BaseException) -> Failure:
@@ -372,6 +385,7 @@ class DaskExecutor:
                     t.empreinte,
                     t.alerts,
                     source_digest,
+                    t.data_student,
                     key=f"{plugin_name}-{t.student}",
                     pure=False,
                     workers=good,

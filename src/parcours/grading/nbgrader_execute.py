@@ -36,7 +36,9 @@ class ExecuteAsStudent(Execute):
         return km
 
     def preprocess(self, nb, resources=None, km=None):
-        student = ((resources or {}).get("nbgrader") or {}).get("student")
+        student = (resources or {}).get("parcours_donnees") or (
+            ((resources or {}).get("nbgrader") or {}).get("student")
+        )
         with as_student(student):
             return super().preprocess(nb, resources, km)
 
@@ -93,7 +95,11 @@ class TrustedExecute(ExecuteAsStudent):
         self._plan = None
         source = self._load_source(resources)
         nb, self._plan = rebuild(nb, source)
-        self._student = ((resources.get("nbgrader") or {}).get("student")) or None
+        self._student = (
+            resources.get("parcours_donnees")
+            or ((resources.get("nbgrader") or {}).get("student"))
+            or None
+        )
         self._results: dict[str, str] = {}
         self._dead = ""
         self._overflow = False

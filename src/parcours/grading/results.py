@@ -325,7 +325,19 @@ def load_td(course, td: str, *, with_files: bool = True) -> TdResults:
     questions = sorted(((n, t, float(m or 0)) for n, t, m in cells), key=lambda q: q[0])
     subs: dict[str, Submission] = {}
     penalties: dict[str, dict[str, float]] = {}
+    # nbgrader keeps an extension on a submission row, created empty (no score at all) when it is
+    # granted before any copy is graded: that student has no graded copy yet (no score and no
+    # result file, which the grader writes for every copy).
+    graded = {
+        sid
+        for sid, _nb, _pen, _name, _ct, _mx, auto, manual, _extra, _needs in rows
+        if auto is not None
+        or manual is not None
+        or (course.autograded(sid, td) / RESULT_FILE).is_file()
+    }
     for sid, nb_id, penalty, name, ctype, mx, auto, manual, extra, needs in rows:
+        if sid not in graded:
+            continue
         sub = subs.setdefault(sid, Submission(sid, td))
         penalties.setdefault(sid, {})[nb_id] = float(penalty or 0)
         score = manual if manual is not None else auto

@@ -39,6 +39,13 @@ class Task:
     config_file: str
     empreinte: str = ""
     alerts: list[str] = field(default_factory=list)
+    # whose data variant the copy is graded on, when ``student`` is a pseudonym (Moodle's
+    # anonymous marking): the gradebook, the feedback and the report only see ``student``
+    data_student: str = ""
+
+    @property
+    def data_id(self) -> str:
+        return self.data_student or self.student
 
 
 @dataclass
@@ -58,7 +65,7 @@ def sha256(path: Path) -> str:
 
 
 def _kernel_env(task: Task, settings: Settings) -> dict[str, str]:
-    return {"PARCOURS_ETUDIANT": task.student, "PARCOURS_SECRET": settings.secret}
+    return {"PARCOURS_ETUDIANT": task.data_id, "PARCOURS_SECRET": settings.secret}
 
 
 @dataclass
@@ -191,6 +198,7 @@ def grade_task(task: Task, slot: Slot, settings: Settings) -> CopyResult:
     resources = {
         "nbgrader": {"student": task.student, "assignment": task.td, "notebook": task.td},
         "parcours_source": task.source,
+        "parcours_donnees": task.data_id,
         "metadata": {"path": str(slot.work)},
     }
     timed_out = threading.Event()
@@ -256,11 +264,15 @@ def grade_task(task: Task, slot: Slot, settings: Settings) -> CopyResult:
         failure = _failure(text, ex.overflow, ex.dead, timed_out.is_set() or ex.timed_out)
         if failure and (result.echec is None or result.echec.code is FailureCode.TAMPERED):
             result.fail(failure)
-    if result.identite_chargee and result.identite_chargee != task.student:
+    if result.identite_chargee and result.identite_chargee != task.data_id:
         result.alertes.append(
             f"Le notebook a été exécuté avec les données de « {result.identite_chargee} », "
-            f"pas celles de « {task.student} » : il est corrigé avec les données de son auteur."
+            f"pas celles de « {task.data_id} » : il est corrigé avec les données de son auteur."
         )
+    if task.data_student:  # a pseudonym: the graded notebook (formgrader) never shows the id
+        if result.identite_chargee == task.data_student:
+            result.identite_chargee = task.student
+        _pseudonymise(nb, task.student)
     try:
         IgnorePattern(config=config).preprocess(nb, resources)
         LimitOutput(config=config).preprocess(nb, resources)
@@ -382,6 +394,17 @@ def worker_main(tasks, results, settings: Settings) -> None:
             _stop_kernel(slot)
         _send(results, result)
         pending = following
+
+
+def _pseudonymise(nb, student: str) -> None:
+    """The setup line of every output names ``student`` (a pseudonym) instead of the data's id."""
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []) or []:
+            if "text" in out:
+                text = "".join(out["text"]) if isinstance(out["text"], list) else str(out["text"])
+                out["text"] = IDENTITY.sub(
+                    lambda m: m.group(0).replace(f"« {m.group(1)} »", f"« {student} »"), text
+                )
 
 
 def _loaded_identity(nb) -> str | None:

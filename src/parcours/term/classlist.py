@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from parcours.term.anonymous import is_pseudonym
 from parcours.term.atomic import write_json_atomic
 from parcours.term.tabular import header_key, read_rows
 from parcours.term.wording import plural
@@ -309,8 +310,10 @@ def class_list(course) -> list[Student]:
         from nbgrader.api import Student as DbStudent
 
         rows = gb.db.query(DbStudent).all()
+        # pseudonyms of anonymous copies (parcours.term.anonymous) are nobody of the class
         students = [
             Student(r.id, r.last_name or "", r.first_name or "", r.email, groups.get(r.id))
             for r in rows
+            if not is_pseudonym(r.id)
         ]
     return sorted(students, key=lambda s: (normalise_name(s.nom), normalise_name(s.prenom), s.id))

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from parcours.term.anonymous import claimed_identity, is_pseudonym
+from parcours.term.anonymous import label as anon_label
 from parcours.term.atomic import write_bytes_atomic, write_json_atomic
 from parcours.term.classlist import Student, class_list, normalise_name
 from parcours.term.wording import agree
@@ -61,6 +63,7 @@ PLURALS = {
     "ambiguë": "ambiguës",
     "illisible": "illisibles",
     "absente": "absentes",
+    "à identifier": "à identifier",
 }
 
 
@@ -86,6 +89,7 @@ class CollectReport:
             "ambiguë",
             "illisible",
             "pas de notebook",
+            "à identifier",
             "absente",
         ]
         rows = [("Statut", "Identifiant", "Nom", "Source", "Détail")]
@@ -258,6 +262,12 @@ def match(
             continue
         name = _name_of(c)
         how = "nom"
+        if c.participant and _anonymous(name, worksheet, c.participant):
+            from parcours.term.anonymous import pseudonym
+
+            c.student = pseudonym(c.participant)
+            matched.setdefault(c.student, []).append(c)
+            continue
         team = teams.get(normalise_name(name))
         if team is not None and not by_name.get(normalise_name(name)):
             c.team = team[0]
@@ -292,6 +302,17 @@ def match(
                 Line("non reconnue", nom=name, source=c.label, detail=f"aucun étudiant à ce {how}")
             )
     return matched, problems
+
+
+def _anonymous(name: str, worksheet, participant: str) -> bool:
+    """Moodle's anonymous marking: a ``Participant_<n>`` folder whose worksheet row (if any)
+    has neither a name nor an e-mail."""
+    if normalise_name(name) != "participant":
+        return False
+    if worksheet is None or participant not in worksheet.by_participant:
+        return True
+    row = worksheet.rows[worksheet.by_participant[participant]]
+    return not worksheet.value(row, "name") and not worksheet.value(row, "email")
 
 
 def _team_copy_owner(c: Candidate, members: list[str]) -> str:
@@ -465,7 +486,9 @@ def collect(
     maybe = {sid for line in problems for sid in line.possibles}
     participants: dict[str, str] = {}
     team_copies: dict[str, dict] = {}
+    anonymous: dict[str, str] = {}  # pseudonym → whose data its copy ran on
     for student, found in sorted(matched.items()):
+        who = names.get(student) or anon_label(student)
         others = [c for c in found if not c.notebook]
         found = [c for c in found if c.notebook]
         if not found:
@@ -475,7 +498,7 @@ def collect(
                 Line(
                     "pas de notebook",
                     student,
-                    names[student],
+                    who,
                     others[0].label,
                     f"{agree(len(names_given), 'fichier rendu')} : {files} — aucun .ipynb",
                 )
@@ -489,7 +512,7 @@ def collect(
                     Line(
                         "illisible",
                         student,
-                        names[student],
+                        who,
                         c.label,
                         f"{c.filename} : {c.problem}"
                         if c.problem
@@ -504,14 +527,34 @@ def collect(
                 Line(
                     "doublon",
                     student,
-                    names[student],
+                    who,
                     f"{c.label}/{c.filename}",
                     f"ignorée : une version plus récente a été gardée ({chosen.modified:%d/%m/%Y %H:%M})",
                 )
             )
+        if is_pseudonym(student):
+            claimed = claimed_identity(chosen.data)
+            if claimed not in names:
+                report.lines.append(
+                    Line(
+                        "à identifier",
+                        student,
+                        who,
+                        chosen.label,
+                        "données inconnues (préparation non exécutée) : "
+                        "à corriger après la levée de l'anonymat",
+                    )
+                )
+                continue
+            twin = next((p for p, d in anonymous.items() if d == claimed), None)
+            anonymous[student] = claimed
+            _register_pseudonym(course, student)
         if chosen.participant and not chosen.team:
             participants[chosen.participant] = student
         status, detail = store(course, td, student, chosen)
+        if is_pseudonym(student) and twin:
+            same = f"mêmes données que {anon_label(twin)}"
+            detail = f"{detail} ; {same}" if detail else same
         if chosen.team:
             members = sorted(teams[normalise_name(chosen.team)][1])
             team_copies[chosen.team] = {"copie": student, "membres": members}
@@ -536,9 +579,15 @@ def collect(
             else:
                 detail = f"{status}{' ' + detail if detail else ''} ; {late}"
                 status = "en retard"
-        report.lines.append(Line(status, student, names[student], chosen.label, detail))
+        report.lines.append(Line(status, student, who, chosen.label, detail))
     in_teams = {m for team in team_copies.values() for m in team["membres"]}
+    if anonymous:
+        from parcours.term.anonymous import save as save_anonymous
+
+        save_anonymous(course, td, anonymous)
     for s in students:
+        if anonymous:  # who handed nothing in stays unknown until Moodle reveals the names
+            break
         if s.id not in matched and s.id not in in_teams and s.id not in maybe:
             report.lines.append(Line("absente", s.id, s.full_name, "", "aucune copie reçue"))
     if team_copies:
@@ -559,6 +608,14 @@ def collect(
         known.update(participants)
         write_json_atomic(path_map, known)
     return report
+
+
+def _register_pseudonym(course, student: str) -> None:
+    """The pseudonym as an nbgrader student: formgrader shows « Participant <n> », no name."""
+    from parcours.term.anonymous import label
+
+    with course.gradebook() as gb:
+        gb.update_or_create_student(student, first_name="", last_name=label(student))
 
 
 def _duration(delta) -> str:

@@ -30,6 +30,7 @@ from parcours.data.competences import (
     niveau,
     verifier_seuils,
 )
+from parcours.term.course import config_assignments
 from parcours.term.wording import plural
 
 
@@ -41,27 +42,15 @@ def fr_number(value: float) -> str:
 def parcours_settings(config_file: Path) -> dict:
     """Literal ``c.Parcours.<key> = value`` assignments of a course config, read without running
     it (lists, numbers, strings)."""
-    try:
-        tree = ast.parse(Path(config_file).read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, UnicodeDecodeError) as exc:
-        raise ValueError(f"Configuration {config_file} illisible : {exc}") from None
     found = {}
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
-            continue
-        target = node.targets[0]
-        if (
-            isinstance(target, ast.Attribute)
-            and isinstance(target.value, ast.Attribute)
-            and target.value.attr == "Parcours"
-        ):
-            try:
-                found[target.attr] = ast.literal_eval(node.value)
-            except ValueError:
-                raise ValueError(
-                    f"{config_file} : c.Parcours.{target.attr} doit être une valeur écrite telle "
-                    "quelle (liste, nombre ou texte)."
-                ) from None
+    for key, value in config_assignments(config_file, "Parcours").items():
+        try:
+            found[key] = ast.literal_eval(value)
+        except ValueError:
+            raise ValueError(
+                f"{config_file} : c.Parcours.{key} doit être une valeur écrite telle "
+                "quelle (liste, nombre ou texte)."
+            ) from None
     return found
 
 

@@ -121,14 +121,14 @@ def _safe_url(url: str) -> str:
     return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
 
 
-def read_settings(config_file: Path) -> dict:
-    """Literal ``c.CourseDirectory.<key> = value`` assignments of an nbgrader config, read
+def config_assignments(config_file: Path, section: str) -> dict:
+    """``{key: expression}`` of the ``c.<section>.<key> = …`` assignments of a config, read
     without running it (running it imports nbgrader: seconds)."""
     import ast
 
     try:
-        tree = ast.parse(config_file.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, UnicodeDecodeError) as exc:
+        tree = ast.parse(Path(config_file).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError) as exc:
         raise ValueError(f"Configuration {config_file} illisible : {exc}") from None
     found = {}
     for node in ast.walk(tree):
@@ -138,11 +138,21 @@ def read_settings(config_file: Path) -> dict:
         if (
             isinstance(target, ast.Attribute)
             and isinstance(target.value, ast.Attribute)
-            and target.value.attr == "CourseDirectory"
-            and isinstance(node.value, ast.Constant)
+            and target.value.attr == section
         ):
-            found[target.attr] = node.value.value
+            found[target.attr] = node.value
     return found
+
+
+def read_settings(config_file: Path) -> dict:
+    """Literal ``c.CourseDirectory.<key> = value`` assignments of an nbgrader config."""
+    import ast
+
+    return {
+        key: value.value
+        for key, value in config_assignments(config_file, "CourseDirectory").items()
+        if isinstance(value, ast.Constant)
+    }
 
 
 def _load_config(config_file: Path, root: Path, db_url: str):

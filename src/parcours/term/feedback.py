@@ -22,6 +22,7 @@ import re
 from pathlib import Path
 
 from parcours.grading.results import TdResults, autograded_notebook, fr_number, late_text
+from parcours.term.anonymous import label as anon_label
 
 MARKER = re.compile(r"^\s*#+\s*(BEGIN|END) (SOLUTION|HIDDEN TESTS)\s*$")
 GENERIC = {
@@ -391,7 +392,7 @@ def student_page(
     return render(
         td=td,
         student=sid,
-        name=names.get(sid, sid),
+        name=names.get(sid) or anon_label(sid),
         results=results,
         sources=sources if sources is not None else cell_sources(course, td),
         teacher_comments=comments(course, td, owner),
@@ -450,8 +451,20 @@ def write_feedback(
         )
         target = course.root / "feedback" / sid / td / f"{td}.html"
         write_bytes_atomic(target, page.encode("utf-8"))
+        owner = teams[sid][0] if sid in teams else sid
+        for name in EXCHANGE_FILES:
+            for folder in (course.autograded(owner, td), course.submitted(owner, td)):
+                if (folder / name).is_file():
+                    write_bytes_atomic(target.parent / name, (folder / name).read_bytes())
+                    break
         written.append(target)
     return written
+
+
+# nbgrader's ``release_feedback`` reads these beside the page: the submission's time and, for a
+# copy handed in through the exchange, its secret (the name of the page in the exchange). Like
+# nbgrader's GenerateFeedback, they are copied from the autograded folder (else the submitted one).
+EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")
 
 
 # Moodle stores the comment as HTML (« Feedback par commentaires »); keep it short enough to read

@@ -33,7 +33,15 @@ class GradeRow:
     late: str = ""  # « retard 2 j : −2 pts »
 
 
-def grade_rows(course, tds: list[str] | None = None, *, scale: float = 20.0) -> list[GradeRow]:
+def grade_rows(
+    course, tds: list[str] | None = None, *, scale: float = 20.0, reveal: bool = False
+) -> list[GradeRow]:
+    """One row per student and TD. A TD collected with Moodle's anonymous marking has one row per
+    pseudonym (« Participant <n> ») and none for the class; with ``reveal``, each pseudonym's grade
+    goes to the student whose data the copy ran on, and the rest of the class is absent."""
+    from parcours.term.anonymous import label as anon_label
+    from parcours.term.anonymous import load as anonymous_data
+
     students = class_list(course)
     chosen = list(tds or gradebook_tds(course))
     if not chosen:
@@ -45,9 +53,12 @@ def grade_rows(course, tds: list[str] | None = None, *, scale: float = 20.0) -> 
     for td in chosen:
         res = load_td(course, td, with_files=False)
         teams = load_team_copies(course, td)
-        extra = sorted(set(res.submissions) - known_ids)
-        for s in students + [_unknown(sid) for sid in extra]:
-            sub = res.submissions.get(s.id)
+        anonymous = anonymous_data(course, td)
+        revealed = {real: pseudo for pseudo, real in anonymous.items()} if reveal else {}
+        extra = sorted(set(res.submissions) - known_ids - set(revealed.values()))
+        people = [] if anonymous and not reveal else students
+        for s in people + [_unknown(sid, anon_label(sid)) for sid in extra]:
+            sub = res.submissions.get(revealed.get(s.id, s.id))
             if sub is None and s.id in teams:  # a team copy, graded once for every member
                 sub = res.submissions.get(teams[s.id][0])
             base = (s.id, s.nom, s.prenom, s.groupe or "", td)
@@ -71,10 +82,10 @@ def grade_rows(course, tds: list[str] | None = None, *, scale: float = 20.0) -> 
     return rows
 
 
-def _unknown(sid: str):
+def _unknown(sid: str, nom: str = ""):
     from parcours.term.classlist import Student
 
-    return Student(sid, "", "", None, None)
+    return Student(sid, "" if nom == sid else nom, "", None, None)
 
 
 def note_text(row: GradeRow) -> str:

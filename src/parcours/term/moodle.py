@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from parcours.term.anonymous import is_pseudonym
 from parcours.term.atomic import write_bytes_atomic
 from parcours.term.tabular import decode, header_key, safe_cell, sniff_separator
 
@@ -261,7 +262,10 @@ def write_feedback_zip(
             if n is None:
                 missing.append(sid)
                 continue
-            folder = feedback_folder(names.get(sid, sid), n)
+            # an anonymous copy is named like Moodle's own anonymous download: Participant_<n>_…
+            folder = feedback_folder(
+                names.get(sid) or ("Participant" if is_pseudonym(sid) else sid), n
+            )
             z.writestr(f"{folder}/retour_{td}.html", without_local_links(pages[sid].read_bytes()))
             included.append(sid)
     write_bytes_atomic(target, buf.getvalue())

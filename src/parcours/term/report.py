@@ -137,10 +137,17 @@ def build(course, td: str, *, scale: float = 20.0, template: dict | None = None)
 
     in_teams = set(load_team_copies(course, td))  # a team's copy is counted once, for its owner
     students = class_list(course)
+    from parcours.term.anonymous import load as anonymous_data
+
+    # anonymous copies: whose data each ran on stays out of the report, and so do the absents
+    anonymous = anonymous_data(course, td)
     rep.absent = sorted(
         s.id
         for s in students
-        if s.id not in subs and s.id not in results.submitted_only and s.id not in in_teams
+        if s.id not in subs
+        and s.id not in results.submitted_only
+        and s.id not in in_teams
+        and not anonymous
     )
     ranked = sorted(subs, key=lambda sid: subs[sid].score)
     n27 = max(1, round(len(ranked) * 0.27))
@@ -196,7 +203,7 @@ def build(course, td: str, *, scale: float = 20.0, template: dict | None = None)
                     if m:
                         loaded = m.group(1).strip()
                         break
-        if loaded and loaded != sid:
+        if loaded and loaded not in (sid, anonymous.get(sid)):
             rep.identity.append((sid, loaded))
     from parcours.term.deadlines import extensions
 

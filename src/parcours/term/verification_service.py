@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from parcours.term.course import config_assignments
 from parcours.term.wording import plural
 
 LOG_NAME = "verifications.csv"
@@ -44,23 +45,17 @@ def read_limits(config_file: Path) -> dict:
     """Literal ``c.VerificationService.<key> = value`` of the course config, read without running it."""
     found = dict(DEFAULTS)
     try:
-        tree = ast.parse(config_file.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, UnicodeDecodeError):
+        assigned = config_assignments(config_file, "VerificationService")
+    except ValueError:
         return found
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
-            continue
-        target = node.targets[0]
+    for key, value in assigned.items():
         if (
-            isinstance(target, ast.Attribute)
-            and isinstance(target.value, ast.Attribute)
-            and target.value.attr == "VerificationService"
-            and target.attr in DEFAULTS
-            and isinstance(node.value, ast.Constant)
-            and isinstance(node.value.value, int)
-            and node.value.value >= 1
+            key in DEFAULTS
+            and isinstance(value, ast.Constant)
+            and type(value.value) is int
+            and value.value >= 1
         ):
-            found[target.attr] = node.value.value
+            found[key] = value.value
     return found
 
 
