@@ -11,6 +11,14 @@ Scores must be identical copy by copy. Reports the ratio, seconds per copy for b
 the sandbox (kernel start with and without bwrap) and of the trusted checks, and the peak memory
 of a worker. `--runs N` repeats the whole comparison and reports medians (default 1: one run of
 both takes several minutes on 2 cores).
+
+`--grappe`: the Dask path instead of stock nbgrader. The benchmark starts a `dask scheduler` and
+one `dask worker` with one process (of one thread) per core on 127.0.0.1, each in a short temporary folder of its
+own, and grades the same 60 copies with the local pool and through `--grappe` in each run
+(alternating which goes first). It reports both wall times (median of the runs), the scheduler's
+own cost per task (round trip of empty tasks through the same scheduler), the time the one
+gradebook writer spends per copy, and, on paper, the wall time for 10,000 copies on 10 workers of
+8 cores.
 """
 
 from __future__ import annotations
@@ -200,11 +208,181 @@ def one_run(n_students: int) -> dict:
     }
 
 
+class LocalCluster:
+    """``dask scheduler`` and one ``dask worker`` (one thread per core), real processes."""
+
+    def __init__(self, threads: int) -> None:
+        import socket
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        self.address = f"tcp://127.0.0.1:{port}"
+        self.base = Path(tempfile.mkdtemp(prefix="pb-", dir="/tmp"))
+        self.procs = [
+            self._start("ordonnanceur", ["scheduler", "--host", "127.0.0.1", "--port", str(port)]),
+            self._start(
+                "travailleur",
+                [
+                    "worker",
+                    self.address,
+                    "--nworkers",
+                    str(threads),
+                    "--nthreads",
+                    "1",
+                    "--host",
+                    "127.0.0.1",
+                ],
+            ),
+        ]
+        from distributed import Client
+
+        with Client(self.address, timeout=60) as client:
+            client.wait_for_workers(threads, timeout=120)
+
+    def _start(self, name: str, args: list[str]) -> subprocess.Popen:
+        folder = self.base / name
+        (folder / "tmp").mkdir(parents=True)
+        env = dict(os.environ, TMPDIR=str(folder / "tmp"))
+        args += ["--no-dashboard"]
+        return subprocess.Popen(
+            [str(Path(sys.executable).parent / "dask"), *args],
+            cwd=folder,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+    def close(self) -> None:
+        for proc in self.procs:
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+def scheduler_overhead(address: str, n: int = 400) -> dict:
+    """Seconds per empty task through the scheduler: one at a time (latency), and many at once."""
+    from distributed import Client, as_completed
+
+    with Client(address, timeout=60) as client:
+        latency = []
+        for i in range(50):
+            t0 = time.perf_counter()
+            client.submit(int, i, pure=False).result()
+            latency.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        futures = [client.submit(int, i, pure=False) for i in range(n)]
+        for _ in as_completed(futures):
+            pass
+        throughput = (time.perf_counter() - t0) / n
+    return {"latence_s": statistics.median(latency), "debit_s": throughput}
+
+
+def timed_writer():
+    """Wrap the batch's one gradebook writer to time it; returns the list of durations."""
+    from parcours.grading import batch as batch_mod
+
+    original = batch_mod._save
+    spent: list[float] = []
+
+    def save(*args, **kwargs):
+        t0 = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            spent.append(time.perf_counter() - t0)
+
+    batch_mod._save = save
+    return spent
+
+
+def one_cluster_run(n_students: int, address: str, dask_first: bool) -> dict:
+    from parcours.grading.batch import default_workers, grade_batch
+
+    base = Path(tempfile.mkdtemp(prefix="parcours-bench-"))
+    a, b = base / "local", base / "grappe"
+    n = build(a, n_students)
+    shutil.copytree(a, b)
+    spent = timed_writer()
+    times, batches = {}, {}
+    for name in ("grappe", "local") if dask_first else ("local", "grappe"):
+        started = time.perf_counter()
+        if name == "local":
+            batches[name] = grade_batch(TD, root=a, workers=default_workers())
+        else:
+            batches[name] = grade_batch(TD, root=b, grappe=address)
+        times[name] = time.perf_counter() - started
+    local, remote = scores(a / "gradebook.db"), scores(b / "gradebook.db")
+    shutil.rmtree(base, ignore_errors=True)
+    return {
+        "n": n,
+        "local_s": times["local"],
+        "grappe_s": times["grappe"],
+        "workers": batches["grappe"].workers,
+        "different": {s: (local.get(s), remote.get(s)) for s in local if local[s] != remote.get(s)},
+        "writer_s": statistics.median(spent),
+        "copy_s": batches["grappe"].stats.get("duree_moyenne_s", 0.0),
+    }
+
+
+def cluster_main(runs_n: int, n_students: int) -> int:
+    cluster = LocalCluster(threads=os.cpu_count() or 1)
+    try:
+        runs = [one_cluster_run(n_students, cluster.address, i % 2 == 1) for i in range(runs_n)]
+        overhead = scheduler_overhead(cluster.address)
+    finally:
+        cluster.close()
+    n = runs[0]["n"]
+    for r in runs:
+        if r["different"]:
+            print(f"ÉCHEC : notes différentes pour {len(r['different'])} copies : {r['different']}")
+            return 1
+    local = statistics.median(r["local_s"] for r in runs)
+    remote = statistics.median(r["grappe_s"] for r in runs)
+    writer = statistics.median(r["writer_s"] for r in runs)
+    threads = runs[0]["workers"]
+    core_s = remote * threads / n  # a core's seconds per copy on the cluster path
+    copies, cores = 10_000, 10 * 8
+    grading = copies * core_s / cores
+    paper = max(grading, copies * writer, copies * overhead["debit_s"])
+    print(
+        f"{n} copies de {TD}, {len(runs)} exécution(s), {os.cpu_count()} cœurs ; grappe : un "
+        f"ordonnanceur et {threads} processus travailleurs sur 127.0.0.1."
+    )
+    print("Notes identiques copie par copie (grappe et local) : oui.")
+    print(f"Local ({threads} travailleurs)  : {local:.1f} s, soit {local / n:.2f} s par copie.")
+    print(f"Grappe Dask (--grappe) : {remote:.1f} s, soit {remote / n:.2f} s par copie.")
+    print(
+        f"Écart (médiane) : {100 * (remote / local - 1):+.1f} % (objectif ≤ +10 %) ; chaque "
+        "exécution : "
+        + ", ".join(f"{100 * (r['grappe_s'] / r['local_s'] - 1):+.1f} %" for r in runs)
+        + "."
+    )
+    print(
+        f"Ordonnanceur seul, par tâche vide : {1000 * overhead['latence_s']:.1f} ms aller-retour "
+        f"une à une, {1000 * overhead['debit_s']:.2f} ms en flot ({400} tâches)."
+    )
+    print(f"Écriture d'un résultat dans le carnet (le seul rédacteur) : {1000 * writer:.0f} ms.")
+    print(
+        f"Sur le papier, {copies} copies sur 10 travailleurs de 8 cœurs : {core_s:.2f} s de cœur "
+        f"par copie → {grading / 60:.1f} min de correction ; le rédacteur unique demande "
+        f"{copies * writer / 60:.1f} min et l'ordonnanceur {copies * overhead['debit_s'] / 60:.1f}"
+        f" min : environ {paper / 60:.0f} min au total (le plus lent des trois)."
+    )
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--etudiants", type=int, default=12, help="5 copies par étudiant")
+    parser.add_argument(
+        "--grappe", action="store_true", help="le chemin Dask contre le pool local (pas nbgrader)"
+    )
     args = parser.parse_args()
+    if args.grappe:
+        return cluster_main(args.runs, args.etudiants)
     runs = [one_run(args.etudiants) for _ in range(args.runs)]
     n = runs[0]["n"]
     for r in runs:

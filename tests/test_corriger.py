@@ -453,3 +453,64 @@ def test_ctrl_c_stops_the_workers_says_what_was_saved_and_a_rerun_resumes(tmp_pa
         assert not alive, "des travailleurs tournent encore après l'interruption"
     batch = grade_batch(TD, root=tmp_path, workers=2, limits=LIMITS)
     assert batch.scores == EXPECTED
+
+
+@pytest.mark.lent
+def test_a_long_temporary_folder_still_grades(tmp_path, monkeypatch):
+    """A teacher's TMPDIR may be long (a ZMQ ipc socket path may not be over 107 bytes)."""
+    if sandbox_available():
+        pytest.skip(f"Bac à sable indisponible : {sandbox_available()}")
+    from nbgrading import course
+
+    _, put = make_course(tmp_path)
+    put("ana.plein", course(TD).submission())
+    long_tmp = Path(tempfile.mkdtemp(prefix="pc-", dir="/tmp")) / ("dossier-temporaire-" * 6)
+    long_tmp.mkdir()
+    atexit.register(shutil.rmtree, long_tmp.parent, True)
+    assert len(str(long_tmp)) > 110
+    monkeypatch.setattr(tempfile, "tempdir", str(long_tmp))
+    monkeypatch.setenv("TMPDIR", str(long_tmp))
+    batch = grade_batch(TD, root=tmp_path, workers=1, limits=LIMITS)
+    assert batch.scores == {"ana.plein": FULL}, {
+        s: (r.echec, r.alertes) for s, r in batch.results.items()
+    }
+
+
+def test_no_short_folder_for_the_sockets_stops_in_french(course_root, monkeypatch):
+    import parcours.grading.sandbox as sandbox
+
+    root, _ = course_root
+    long_tmp = root / ("dossier-temporaire-" * 6)
+    long_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(long_tmp))
+    monkeypatch.setattr(sandbox, "SHORT_FOLDERS", (str(root / "absent"),))
+    monkeypatch.setattr(sandbox, "sandbox_available", lambda: "")
+    with pytest.raises(BatchError, match="chemin trop long.*TMPDIR="):
+        grade_batch(TD, root=root)
+    assert not (root / "gradebook.db").exists()
+
+
+def test_the_course_config_cluster_is_used_and_bwrap_is_not_needed_here(course_root, monkeypatch):
+    """c.Parcours.grappe: the sandbox is each worker's, not this machine's."""
+    import socket
+
+    import parcours.grading.sandbox as sandbox
+
+    root, put = course_root
+    from nbgrading import course
+
+    put("ana.plein", course(TD).submission())
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens there once closed
+    from parcours.grading.config import DEFAULT_CONFIG
+
+    (root / "nbgrader_config.py").write_text(
+        DEFAULT_CONFIG.read_text(encoding="utf-8")
+        + f'\nc.Parcours.grappe = "tcp://127.0.0.1:{port}"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(sandbox, "sandbox_available", lambda: "bubblewrap (bwrap) est introuvable.")
+    with pytest.raises(BatchError, match=f"Ordonnanceur Dask injoignable à tcp://127.0.0.1:{port}"):
+        grade_batch(TD, root=root)
+    assert not list(root.glob(f"autograded/*/{TD}/{RESULT_FILE}"))

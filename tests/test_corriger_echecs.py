@@ -96,3 +96,33 @@ def test_an_internal_error_of_the_grader_is_not_reported_as_a_dead_kernel(tmp_pa
     assert "erreur interne du correcteur" in data["echec"]["message"], data["echec"]
     # one result type, picklable for any process pool (the Dask path included)
     assert pickle.loads(pickle.dumps(failed)) == failed
+
+
+def test_a_worker_process_that_dies_leaves_each_of_its_copies_failed_and_saved(
+    tmp_path, monkeypatch
+):
+    """The local executor: when no worker process is left alive, every copy not yet graded is
+    saved as « correcteur arrêté » with a score of 0, and the batch ends (no wait forever)."""
+    import os
+
+    import parcours.grading.worker as worker
+
+    def dying_worker(tasks, results, settings):
+        os._exit(1)  # killed before sending any result (the OOM killer, a segfault)
+
+    monkeypatch.setattr(worker, "worker_main", dying_worker)
+    c, put = make_course(tmp_path)
+    for student in ("ana.plein", "ben.plein"):
+        put(student, c.submission())
+    batch = grade_batch(
+        TD, root=tmp_path, workers=2, isolation=False, limits=Limits(wall_timeout_s=120)
+    )
+    assert set(batch.results) == {"ana.plein", "ben.plein"}
+    for student, r in batch.results.items():
+        assert r.echec is not None and r.echec.code is FailureCode.WORKER_DIED, (student, r.echec)
+        assert r.score == 0 and r.max_score == FULL, (student, r.score, r.max_score)
+        data = json.loads(
+            (tmp_path / "autograded" / student / TD / "parcours_resultat.json").read_text("utf-8")
+        )
+        assert data["echec"]["code"] == "correcteur_arrete", data["echec"]
+    assert len(batch.failed) == 2

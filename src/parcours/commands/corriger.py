@@ -29,6 +29,7 @@ Exemples :
   parcours corriger td03_satisfaction
   parcours corriger td03_satisfaction --etudiant dupont.marie --force
   parcours corriger td03_satisfaction --travailleurs 4 --db postgresql://prof@localhost/notes
+  parcours corriger td03_satisfaction --grappe tcp://ordonnanceur:8786
 """
 
 
@@ -79,6 +80,13 @@ def add_parser(subparsers) -> None:
         "--db",
         metavar="URL",
         help="carnet de notes (défaut : celui de nbgrader_config.py, sqlite:///gradebook.db)",
+    )
+    p.add_argument(
+        "--grappe",
+        metavar="ADRESSE",
+        help="corriger sur une grappe Dask dont l'ordonnanceur est à cette adresse, par exemple "
+        "tcp://ordonnanceur:8786 (défaut : c.Parcours.grappe de nbgrader_config.py, sinon cette "
+        "machine)",
     )
     add_sandbox_arguments(p)
     p.set_defaults(run=run)
@@ -206,6 +214,8 @@ def summary(batch, *, announced: bool = False, manual_points: float = 0) -> str:
             lines.append(f"{'-' * w0}  {'-' * w1}  {'-' * 8}")
     for problem in batch.problems:
         lines.append(f"Copie non corrigée : {problem}")
+    for refused in batch.refused_workers:
+        lines.append(f"Travailleur Dask refusé : {refused}")
     failed = len(batch.failed)
     lines.append("")
     lines.append(
@@ -284,6 +294,7 @@ def run(args) -> int:
             progress=progress,
             backups_kept=args.sauvegardes,
             announce=announce,
+            grappe=args.grappe,
             data_ids=data_ids(root, args.td),
         )
     except Interrupted as exc:

@@ -12,7 +12,6 @@ file, source notebook and grading engine did not change since its last result is
 from __future__ import annotations
 
 import json
-import multiprocessing as mp
 import os
 import shutil
 import tempfile
@@ -57,6 +56,7 @@ class BatchResult:
     graded: int = 0
     workers: int = 1
     stats: dict = field(default_factory=dict)
+    refused_workers: list[str] = field(default_factory=list)  # Dask workers refused, with why
 
     @property
     def scores(self) -> dict[str, float]:
@@ -262,6 +262,7 @@ def grade_batch(
     force: bool = False,
     limits=None,
     progress: Callable[[int, int, int, CopyResult], None] | None = None,
+    grappe: str | None = None,
     backups_kept: int | None = None,
     announce: Callable[[str], None] | None = None,
     data_ids: dict[str, str] | None = None,
@@ -271,8 +272,11 @@ def grade_batch(
     ``progress(done, failed, total, result)`` is called after each submission; ``announce(line)``
     with each French line to show before the first one (backup, registration, what is to grade). Raises
     :class:`BatchError` (French message) when the batch cannot run; a failing submission never
-    stops the batch. ``data_ids`` maps a pseudonymous student (Moodle's anonymous marking) to the
-    id whose data variant their copy is graded on; everything else keeps the pseudonym.
+    stops the batch. ``grappe`` (or ``c.Parcours.grappe`` in the course's nbgrader_config.py) is the
+    address of a Dask scheduler to grade on (:mod:`parcours.grading.executors`); by default the
+    submissions are graded by ``workers`` processes on this machine. ``data_ids`` maps a
+    pseudonymous student (Moodle's anonymous marking) to the id whose data variant their copy is
+    graded on; everything else keeps the pseudonym.
     """
     from parcours.grading.config import _env, load_config
     from parcours.grading.gradebook_io import GradebookError, backup, check_readable
@@ -283,7 +287,11 @@ def grade_batch(
     source = root / "solutions" / td / f"{td}.ipynb"
     if not source.is_file():
         raise BatchError(f"TD inconnu : {source.relative_to(root)} n'existe pas dans {root}.")
-    if isolation:
+    config_file = _config_file(root)
+    with _env():
+        config = load_config(root, config_file)
+    grappe = grappe or _cluster_setting(config)
+    if isolation and not grappe:  # on a cluster, each worker says whether it has a sandbox
         why = sandbox_available()
         if why:
             raise BatchError(
@@ -293,15 +301,18 @@ def grade_batch(
                 "de cause."
             )
     from parcours.grading.kernel_pool import sweep_stale
+    from parcours.grading.sandbox import SocketFolderError, sandbox_folder
 
+    try:
+        sandbox_folder()
+    except SocketFolderError as exc:
+        raise BatchError(str(exc)) from None
     sweep_stale()
     result = BatchResult(td=td, isolation=isolation)
     workers = workers or default_workers()
     result.workers = workers
     limits = limits or Limits()
-    config_file = _config_file(root)
     with _env():
-        config = load_config(root, config_file)
         if db_url:
             config.CourseDirectory.db_url = db_url
         from nbgrader.coursedir import CourseDirectory
@@ -375,7 +386,8 @@ def grade_batch(
             )
         if tasks:
             settings = Settings(isolated=isolation, limits=limits, secret=course_secret_in(root))
-            _run(tasks, settings, workers, root, td, db_url, config, source_hash, result, progress)
+            executor = _executor(grappe, workers, td, source, root)
+            _run(tasks, settings, executor, root, td, db_url, config, source_hash, result, progress)
     result.duration_s = round(time.perf_counter() - started, 2)
     return result
 
@@ -411,6 +423,27 @@ def course_secret_in(root: Path) -> str:
         os.chdir(cwd)
 
 
+def _cluster_setting(config) -> str | None:
+    """``c.Parcours.grappe`` from the course config, if set."""
+    value = config.get("Parcours", {}).get("grappe") if "Parcours" in config else None
+    return str(value) if isinstance(value, str) and value else None
+
+
+def _executor(grappe: str | None, workers: int, td: str, source: Path, root: Path):
+    from parcours.grading.executors import BatchFiles, DaskExecutor, LocalExecutor
+
+    if not grappe:
+        return LocalExecutor(workers)
+    own = root / "nbgrader_config.py"
+    files = BatchFiles(
+        td=td,
+        source_name=source.name,
+        source=source.read_bytes(),
+        config=own.read_bytes() if own.is_file() else None,
+    )
+    return DaskExecutor(grappe, files)
+
+
 def _graded_in_gradebook(db_url: str, td: str, student: str) -> bool:
     from nbgrader.api import Gradebook, MissingEntry
 
@@ -422,10 +455,12 @@ def _graded_in_gradebook(db_url: str, td: str, student: str) -> bool:
         return all(g.auto_score is not None for g in sub.grades if g.cell_type == "code")
 
 
-def _run(tasks, settings, workers, root, td, db_url, config, source_hash, result, progress):
-    import queue as queue_mod
+def _run(tasks, settings, executor, root, td, db_url, config, source_hash, result, progress):
+    """Save each result the executor yields, once per student, in this process only."""
     import signal
     import threading
+
+    from parcours.grading.executors import ExecutorError
 
     # Ctrl-C: finish saving the copy in hand, then stop the workers (they ignore SIGINT).
     stop = threading.Event()
@@ -433,76 +468,38 @@ def _run(tasks, settings, workers, root, td, db_url, config, source_hash, result
     if threading.current_thread() is threading.main_thread():
         previous_handler = signal.signal(signal.SIGINT, lambda *_: stop.set())
 
-    from parcours.grading.worker import worker_main
-
-    ctx = mp.get_context("fork")
-    task_q = ctx.Queue()
-    result_q = ctx.Queue()
-    n = max(1, min(workers, len(tasks)))
     by_student = {t.student: t for t in tasks}
-    for t in tasks:
-        task_q.put(t)
-    for _ in range(n):
-        task_q.put(None)
-    procs = [ctx.Process(target=worker_main, args=(task_q, result_q, settings)) for _ in range(n)]
-    # the parent keeps no open gradebook connection across the fork
-    for p in procs:
-        p.start()
     done = failed = 0
     rss, kernel_rss, zygote_rss = [], [], []
     durations = []
     checks = []
     scans = []
     try:
-        while done < len(tasks):
-            if stop.is_set():
-                break
-            try:
-                raw = result_q.get(timeout=0.5)
-            except queue_mod.Empty:
-                if stop.is_set():
-                    break
-                if not any(p.is_alive() for p in procs):
-                    lost = [s for s in by_student if s not in result.results]
-                    for student in lost:
-                        task = by_student[student]
-                        raw = CopyResult(
-                            etudiant=student,
-                            td=td,
-                            empreinte=task.empreinte,
-                            echec=FailureCode.WORKER_DIED.failure(),
-                        )
-                        result.results[student] = _save(
-                            root, td, raw, db_url, config, task, source_hash
-                        )
-                        done += 1
-                        failed += 1
-                    break
-                continue
-            rss.append(raw.memoire_mo.get("rss_max_mo", 0.0))
-            kernel_rss.append(raw.memoire_mo.get("rss_noyau_mo", 0.0))
-            zygote_rss.append(raw.memoire_mo.get("rss_zygote_mo", 0.0))
-            durations.append(raw.duree_s)
-            checks.append(raw.checks_s)
-            scans.append(raw.analyse_s)
+        for raw in executor.run(tasks, settings, stop):
             student = raw.etudiant
+            if student in result.results or student not in by_student:
+                continue  # exactly once, even when a task ran twice
+            if not (raw.echec and raw.echec.code is FailureCode.WORKER_DIED):
+                # a copy whose worker died was never measured
+                rss.append(raw.memoire_mo.get("rss_max_mo", 0.0))
+                kernel_rss.append(raw.memoire_mo.get("rss_noyau_mo", 0.0))
+                zygote_rss.append(raw.memoire_mo.get("rss_zygote_mo", 0.0))
+                durations.append(raw.duree_s)
+                checks.append(raw.checks_s)
+                scans.append(raw.analyse_s)
             res = _save(root, td, raw, db_url, config, by_student[student], source_hash)
             result.results[student] = res
             done += 1
             failed += bool(res.echec)
             if progress:
                 progress(done, failed, len(tasks), res)
+    except ExecutorError as exc:
+        raise BatchError(str(exc)) from None
     finally:
+        result.refused_workers = list(executor.refused)
+        result.workers = executor.workers or result.workers
         if previous_handler is not None:
             signal.signal(signal.SIGINT, previous_handler)
-        if stop.is_set():
-            for p in procs:  # their sandboxes die with them (bwrap --die-with-parent)
-                p.kill()
-        for p in procs:
-            p.join(timeout=10)
-            if p.is_alive():
-                p.kill()
-                p.join(timeout=5)
     if stop.is_set():
         result.graded = done
         raise Interrupted(done, len(tasks))

