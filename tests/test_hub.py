@@ -13,6 +13,7 @@ their server (websocket) — their own data, ``parcours.verifier()``, reading ot
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import os
 import pwd
@@ -175,7 +176,10 @@ class Student:
 
     def execute(self, kernel: str, code: str, timeout: float = 240) -> str:
         """Run ``code`` in the kernel; its stdout and errors as text."""
-        return asyncio.run(self._execute(kernel, code, timeout))
+        # a thread of its own: Playwright's sync API (the browser tests' fixture, which may run
+        # earlier in this xdist worker) keeps an event loop running in the main thread
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, self._execute(kernel, code, timeout)).result()
 
     async def _execute(self, kernel: str, code: str, timeout: float) -> str:
         from tornado.httpclient import HTTPRequest
