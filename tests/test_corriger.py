@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -514,3 +515,51 @@ def test_the_course_config_cluster_is_used_and_bwrap_is_not_needed_here(course_r
     with pytest.raises(BatchError, match=f"Ordonnanceur Dask injoignable à tcp://127.0.0.1:{port}"):
         grade_batch(TD, root=root)
     assert not list(root.glob(f"autograded/*/{TD}/{RESULT_FILE}"))
+
+
+@pytest.mark.lent
+def test_an_extension_granted_after_grading_clears_the_penalty_when_regraded(tmp_path):
+    """Copie en retard : un point de moins ; prolongation accordée puis correction forcée : la note entière."""
+    if sandbox_available():
+        pytest.skip(f"Bac à sable indisponible : {sandbox_available()}")
+    import datetime as dt
+
+    from nbgrader.api import Gradebook
+    from nbgrading import course
+
+    from parcours.grading.config import DEFAULT_CONFIG
+
+    root = tmp_path / "cours"
+    root.mkdir()
+    _, put = make_course(root)
+    (root / "nbgrader_config.py").write_text(
+        DEFAULT_CONFIG.read_text(encoding="utf-8")
+        + '\nc.PenaliteRetard.politique = "penalite"\nc.PenaliteRetard.points_par_jour = 1.0\n',
+        encoding="utf-8",
+    )
+    put("ana.plein", course(TD).submission()).with_name("timestamp.txt").write_text(
+        "2026-11-21 10:30:00.000000 UTC"
+    )
+    db_url = f"sqlite:///{root / 'gradebook.db'}"
+    assert grade_batch(TD, root=root, limits=LIMITS).scores == {"ana.plein": FULL}
+    with Gradebook(db_url) as gb:
+        gb.update_or_create_assignment(TD, duedate=dt.datetime(2026, 11, 20, 18, 0))
+    grade_batch(TD, root=root, limits=LIMITS, force=True)
+    assert _penalty(db_url) == 1.0, "retard d'un jour non pénalisé"
+    with Gradebook(db_url) as gb:
+        gb.update_or_create_submission(TD, "ana.plein", extension=dt.timedelta(days=2))
+    grade_batch(TD, root=root, limits=LIMITS, force=True)
+    assert not _penalty(db_url), "pénalité gardée malgré la prolongation"
+    assert _gradebook_scores(db_url) == {"ana.plein": FULL}
+    # the batch wrote in WAL mode; once it is over, the file alone is the whole gradebook
+    assert not list(root.glob("gradebook.db-*")), "journal du carnet laissé à côté"
+    assert sqlite3.connect(root / "gradebook.db").execute("PRAGMA journal_mode").fetchone() == (
+        "delete",
+    )
+
+
+def _penalty(db_url: str) -> float | None:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url) as gb:
+        return gb.find_submission_notebook(TD, TD, "ana.plein").late_submission_penalty

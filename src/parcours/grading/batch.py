@@ -175,15 +175,18 @@ def _previous(root: Path, student: str, td: str) -> dict | None:
 
 
 def _save(
-    root: Path, td: str, result: CopyResult, db_url: str, config, task: Task, source_hash: str
+    root: Path, td: str, result: CopyResult, writer, config, task: Task, source_hash: str
 ) -> CopyResult:
-    """Write one worker result: notebook, gradebook (nbgrader's own steps), result file; the
-    result gets its points from the gradebook."""
+    """Write one worker result: notebook, gradebook (nbgrader's own steps, into the batch's open
+    ``writer``), result file; the result gets its points from the gradebook."""
     import nbformat
-    from nbgrader.api import Gradebook
-    from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
+    from nbgrader.preprocessors import AssignLatePenalties
     from nbgrader.utils import parse_utc
 
+    from parcours.grading.gradebook_io import save_auto_grades
+
+    gb = writer.gradebook
+    db_url = writer.db_url
     student = result.etudiant
     out_dir = root / "autograded" / student / td
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -199,11 +202,10 @@ def _save(
             timestamp = parse_utc(stamp_file.read_text().strip())
         except ValueError:
             timestamp = None
-    with Gradebook(db_url) as gb:
-        if timestamp:
-            gb.update_or_create_submission(td, student, timestamp=timestamp)
-        else:
-            gb.update_or_create_submission(td, student)
+    if timestamp:
+        submission = gb.update_or_create_submission(td, student, timestamp=timestamp)
+    else:
+        submission = gb.update_or_create_submission(td, student)
     resources = {
         "nbgrader": {"db_url": db_url, "assignment": td, "notebook": td, "student": student}
     }
@@ -211,29 +213,36 @@ def _save(
     graded = bool(result.notebook)
     if graded:
         nb = nbformat.reads(result.notebook, as_version=4)
-        nb, resources = SaveAutoGrades(config=config).preprocess(nb, resources)
-        nb, resources = AssignLatePenalties(config=config).preprocess(nb, resources)
+        save_auto_grades(writer, config, nb, resources)
+        late = submission.total_seconds_late > 0
+        if late or gb.find_submission_notebook(td, td, student).late_submission_penalty:
+            # nbgrader's own step (and the course's late plugin), only where there is a penalty
+            # to set or to clear: for a copy on time it would write back the same empty one
+            gb.db.commit()
+            nb, resources = AssignLatePenalties(config=config).preprocess(nb, resources)
+            gb.db.expire_all()
         tmp = notebook_path.with_suffix(".ipynb.tmp")
         if notebook_path.exists():
             notebook_path.chmod(0o644)
-        nbformat.write(nb, tmp)
+        # the worker's notebook as it came: nbgrader's steps above only write the gradebook
+        text = result.notebook if result.notebook.endswith("\n") else result.notebook + "\n"
+        tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, notebook_path)
     result.notebook = None  # on disk now; the result stays small
     messages = result.questions
     questions: dict[str, QuestionResult] = {}
-    with Gradebook(db_url) as gb:
-        sub = gb.find_submission_notebook(td, td, student)
-        for grade in sub.grades:
-            if grade.cell_type != "code":
-                continue
-            if not graded:
-                grade.auto_score = 0.0
-            points = float(grade.auto_score or 0.0)
-            message = messages[grade.name].message if grade.name in messages else ""
-            if not graded:
-                message = result.echec.message if result.echec else ""
-            questions[grade.name] = QuestionResult(points, float(grade.max_score), message)
-        gb.db.commit()
+    sub = gb.find_submission_notebook(td, td, student)
+    for grade in sub.grades:
+        if grade.cell_type != "code":
+            continue
+        if not graded:
+            grade.auto_score = 0.0
+        points = float(grade.auto_score or 0.0)
+        message = messages[grade.name].message if grade.name in messages else ""
+        if not graded:
+            message = result.echec.message if result.echec else ""
+        questions[grade.name] = QuestionResult(points, float(grade.max_score), message)
+    gb.db.commit()
     result.questions = dict(sorted(questions.items()))
     result.score = sum(q.points for q in questions.values())
     result.max_score = sum(q.max for q in questions.values())
@@ -339,6 +348,9 @@ def grade_batch(
         found = _discover(root, td, students, result)
         from nbgrader.api import Gradebook, MissingEntry
 
+        source_hash = sha256(source)
+        tasks = []
+        # closed before the workers start: no gradebook connection is forked with them
         with Gradebook(db_url) as gb:
             for student, _, _ in found:
                 try:
@@ -346,21 +358,23 @@ def grade_batch(
                 except MissingEntry:
                     gb.add_student(student)
                     result.added_students.append(student)
-        source_hash = sha256(source)
-        tasks = []
+            unchanged = set()
+            for student, path, _ in found:
+                before = _previous(root, student, td)
+                if (
+                    not force
+                    and before
+                    and before.get("empreinte") == sha256(path)
+                    and before.get("empreinte_sujet") == source_hash
+                    and before.get("moteur") == ENGINE_VERSION
+                    and _graded_in_gradebook(gb, td, student)
+                ):
+                    result.results[student] = _from_previous(before)
+                    unchanged.add(student)
         for student, path, alerts in found:
-            digest = sha256(path)
-            before = _previous(root, student, td)
-            if (
-                not force
-                and before
-                and before.get("empreinte") == digest
-                and before.get("empreinte_sujet") == source_hash
-                and before.get("moteur") == ENGINE_VERSION
-                and _graded_in_gradebook(db_url, td, student)
-            ):
-                result.results[student] = _from_previous(before)
+            if student in unchanged:
                 continue
+            digest = sha256(path)
             task = Task(
                 student=student,
                 td=td,
@@ -444,15 +458,14 @@ def _executor(grappe: str | None, workers: int, td: str, source: Path, root: Pat
     return DaskExecutor(grappe, files)
 
 
-def _graded_in_gradebook(db_url: str, td: str, student: str) -> bool:
-    from nbgrader.api import Gradebook, MissingEntry
+def _graded_in_gradebook(gb, td: str, student: str) -> bool:
+    from nbgrader.api import MissingEntry
 
-    with Gradebook(db_url) as gb:
-        try:
-            sub = gb.find_submission_notebook(td, td, student)
-        except MissingEntry:
-            return False
-        return all(g.auto_score is not None for g in sub.grades if g.cell_type == "code")
+    try:
+        sub = gb.find_submission_notebook(td, td, student)
+    except MissingEntry:
+        return False
+    return all(g.auto_score is not None for g in sub.grades if g.cell_type == "code")
 
 
 def _run(tasks, settings, executor, root, td, db_url, config, source_hash, result, progress):
@@ -474,6 +487,9 @@ def _run(tasks, settings, executor, root, td, db_url, config, source_hash, resul
     durations = []
     checks = []
     scans = []
+    from parcours.grading.gradebook_io import Writer
+
+    writer = None
     try:
         for raw in executor.run(tasks, settings, stop):
             student = raw.etudiant
@@ -487,7 +503,9 @@ def _run(tasks, settings, executor, root, td, db_url, config, source_hash, resul
                 durations.append(raw.duree_s)
                 checks.append(raw.checks_s)
                 scans.append(raw.analyse_s)
-            res = _save(root, td, raw, db_url, config, by_student[student], source_hash)
+            if writer is None:  # once the workers run: none of them inherits its connection
+                writer = Writer(db_url)
+            res = _save(root, td, raw, writer, config, by_student[student], source_hash)
             result.results[student] = res
             done += 1
             failed += bool(res.echec)
@@ -496,6 +514,8 @@ def _run(tasks, settings, executor, root, td, db_url, config, source_hash, resul
     except ExecutorError as exc:
         raise BatchError(str(exc)) from None
     finally:
+        if writer is not None:
+            writer.close()
         result.refused_workers = list(executor.refused)
         result.workers = executor.workers or result.workers
         if previous_handler is not None:

@@ -23,6 +23,7 @@ import shutil
 import tempfile
 import threading
 import uuid
+from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,8 @@ from parcours.grading.worker import Settings, Task
 
 VERSIONED = ("parcours", "pandas", "numpy")
 GRADING_LOCK = threading.Lock()
+# tasks on the cluster per worker thread: one graded, one sent ahead (its bytes already there)
+WINDOW_PER_THREAD = 2
 
 
 class ExecutorError(RuntimeError):
@@ -374,28 +377,37 @@ class DaskExecutor:
             client.register_plugin(GradingPlugin(plugin_name, self.files, settings, expected))
             registered = True
             source_digest = hashlib.sha256(self.files.source).hexdigest()
-            by_key = {}
-            for t in tasks:
-                future = client.submit(
-                    grade_on_worker,
-                    plugin_name,
-                    t.student,
-                    Path(t.notebook).name,
-                    Path(t.notebook).read_bytes(),
-                    t.empreinte,
-                    t.alerts,
-                    source_digest,
-                    t.data_student,
-                    key=f"{plugin_name}-{t.student}",
-                    pure=False,
-                    workers=good,
-                    allow_other_workers=False,
-                )
-                by_key[future.key] = (future, t)
             from distributed import as_completed
 
-            pending = [f for f, _ in by_key.values()]
-            arriving = as_completed(pending, loop=client.loop)
+            # A bounded window of tasks on the cluster: the teacher's process and the scheduler
+            # hold a few submissions' bytes at a time, not the whole class's.
+            waiting = deque(tasks)
+            window = max(2, WINDOW_PER_THREAD * self._threads(client, good))
+            pending: dict[str, tuple] = {}
+            arriving = as_completed([], loop=client.loop)
+
+            def submit_more() -> None:
+                while waiting and len(pending) < window:
+                    t = waiting.popleft()
+                    future = client.submit(
+                        grade_on_worker,
+                        plugin_name,
+                        t.student,
+                        Path(t.notebook).name,
+                        Path(t.notebook).read_bytes(),
+                        t.empreinte,
+                        t.alerts,
+                        source_digest,
+                        t.data_student,
+                        key=f"{plugin_name}-{t.student}",
+                        pure=False,
+                        workers=good,
+                        allow_other_workers=False,
+                    )
+                    pending[future.key] = (future, t)
+                    arriving.add(future)
+
+            submit_more()
             idle = 0
             while pending and not stop.is_set():
                 finished = arriving.next_batch(block=False)
@@ -413,11 +425,15 @@ class DaskExecutor:
                     stop.wait(0.1)
                     continue
                 idle = 0
-                arrived = {f.key for f in finished}
-                pending = [f for f in pending if f.key not in arrived]
                 for future in finished:
-                    task = by_key[future.key][1]
+                    if future.key not in pending:
+                        continue
+                    task = pending[future.key][1]
                     status = future.status
+                    if status in ("lost", "pending"):
+                        # its worker died holding the result: the scheduler computes it again
+                        arriving.add(future)
+                        continue
                     if status not in ("finished", "error"):  # cancelled: the scheduler went away
                         raise self._gone(len(seen), len(tasks))
                     try:  # a scheduler that dies now leaves the result out of reach
@@ -429,12 +445,16 @@ class DaskExecutor:
                         raise ExecutorError(str(exc))
                     if exc is not None:
                         raw = _lost(task, _cluster_failure(exc))
+                    del pending[future.key]
+                    submit_more()
                     if raw.etudiant in seen:
                         continue
                     seen.add(raw.etudiant)
                     yield raw
+                    # saved by the batch's writer: its worker may forget it
+                    future.release()
             if pending:  # Ctrl-C: what is still running on the cluster is dropped
-                client.cancel(pending)
+                client.cancel([f for f, _ in pending.values()])
         finally:
             if registered:
                 try:
@@ -445,6 +465,15 @@ class DaskExecutor:
                 client.close(timeout=5)
             except Exception:  # noqa: BLE001
                 pass
+
+    @staticmethod
+    def _threads(client, good: list[str]) -> int:
+        """How many copies the accepted workers grade at once (one per worker thread)."""
+        try:
+            workers = client.scheduler_info(n_workers=-1)["workers"]
+        except Exception:  # noqa: BLE001
+            return len(good)
+        return sum(workers.get(a, {}).get("nthreads", 1) for a in good) or len(good)
 
     @staticmethod
     def _alive(client, good: list[str]) -> bool:
