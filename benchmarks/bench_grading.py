@@ -17,8 +17,9 @@ one `dask worker` with one process (of one thread) per core on 127.0.0.1, each i
 own, and grades the same 60 copies with the local pool and through `--grappe` in each run
 (alternating which goes first). It reports both wall times (median of the runs), the scheduler's
 own cost per task (round trip of empty tasks through the same scheduler), the time the one
-gradebook writer spends per copy, and, on paper, the wall time for 10,000 copies on 10 workers of
-8 cores.
+gradebook writer spends per copy (alone, replaying the same results into a new course folder, as
+on a teacher's machine while the cluster grades; and beside the local workers), and, on paper,
+the wall time for 10,000 copies on 10 workers of 8 cores.
 """
 
 from __future__ import annotations
@@ -279,22 +280,66 @@ def scheduler_overhead(address: str, n: int = 400) -> dict:
     return {"latence_s": statistics.median(latency), "debit_s": throughput}
 
 
-def timed_writer():
-    """Wrap the batch's one gradebook writer to time it; returns the list of durations."""
+def timed_writer(kept: list | None = None):
+    """Wrap the batch's one gradebook writer to time it; returns the list of durations. With
+    ``kept``, a copy of each worker result is appended to it (for :func:`writer_alone`)."""
+    import copy
+
     from parcours.grading import batch as batch_mod
 
-    original = batch_mod._save
+    original = getattr(batch_mod._save, "original", batch_mod._save)
     spent: list[float] = []
 
-    def save(*args, **kwargs):
+    def save(root, td, result, *args, **kwargs):
+        if kept is not None:
+            kept.append(copy.deepcopy(result))
         t0 = time.perf_counter()
         try:
-            return original(*args, **kwargs)
+            return original(root, td, result, *args, **kwargs)
         finally:
             spent.append(time.perf_counter() - t0)
 
+    save.original = original
     batch_mod._save = save
     return spent
+
+
+class Replay:
+    """An executor that hands the batch results already computed: only the writer works."""
+
+    refused: list = []
+    workers = 1
+
+    def __init__(self, results) -> None:
+        self.results = {r.etudiant: r for r in results}
+
+    def run(self, tasks, settings, stop=None):
+        import copy
+
+        for t in tasks:
+            yield copy.deepcopy(self.results[t.student])
+
+
+def writer_alone(results, n_students: int, runs: int = 3) -> float:
+    """Seconds per copy of the one gradebook writer with nothing else running (median of
+    ``runs`` replays of the same results into a new course folder): the teacher's machine
+    while the cluster grades."""
+    from parcours.grading import batch as batch_mod
+
+    medians = []
+    executor = batch_mod._executor
+    batch_mod._executor = lambda *a, **k: Replay(results)
+    try:
+        for _ in range(runs):
+            base = Path(tempfile.mkdtemp(prefix="parcours-bench-"))
+            n = build(base, n_students)
+            spent = timed_writer()
+            batch_mod.grade_batch(TD, root=base, workers=1)
+            medians.append(statistics.median(spent[-n:]))
+            shutil.rmtree(base, ignore_errors=True)
+    finally:
+        batch_mod._executor = executor
+    return statistics.median(medians)
 
 
 def one_cluster_run(n_students: int, address: str, dask_first: bool) -> dict:
@@ -304,7 +349,8 @@ def one_cluster_run(n_students: int, address: str, dask_first: bool) -> dict:
     a, b = base / "local", base / "grappe"
     n = build(a, n_students)
     shutil.copytree(a, b)
-    spent = timed_writer()
+    kept: list = []
+    spent = timed_writer(kept)
     times, batches = {}, {}
     for name in ("grappe", "local") if dask_first else ("local", "grappe"):
         started = time.perf_counter()
@@ -323,6 +369,7 @@ def one_cluster_run(n_students: int, address: str, dask_first: bool) -> dict:
         "different": {s: (local.get(s), remote.get(s)) for s in local if local[s] != remote.get(s)},
         "writer_s": statistics.median(spent),
         "copy_s": batches["grappe"].stats.get("duree_moyenne_s", 0.0),
+        "results": kept[:n],
     }
 
 
@@ -333,6 +380,7 @@ def cluster_main(runs_n: int, n_students: int) -> int:
         overhead = scheduler_overhead(cluster.address)
     finally:
         cluster.close()
+    alone = writer_alone(runs[0]["results"], n_students)
     n = runs[0]["n"]
     for r in runs:
         if r["different"]:
@@ -345,7 +393,7 @@ def cluster_main(runs_n: int, n_students: int) -> int:
     core_s = remote * threads / n  # a core's seconds per copy on the cluster path
     copies, cores = 10_000, 10 * 8
     grading = copies * core_s / cores
-    paper = max(grading, copies * writer, copies * overhead["debit_s"])
+    paper = max(grading, copies * alone, copies * overhead["debit_s"])
     print(
         f"{n} copies de {TD}, {len(runs)} exécution(s), {os.cpu_count()} cœurs ; grappe : un "
         f"ordonnanceur et {threads} processus travailleurs sur 127.0.0.1."
@@ -363,11 +411,14 @@ def cluster_main(runs_n: int, n_students: int) -> int:
         f"Ordonnanceur seul, par tâche vide : {1000 * overhead['latence_s']:.1f} ms aller-retour "
         f"une à une, {1000 * overhead['debit_s']:.2f} ms en flot ({400} tâches)."
     )
-    print(f"Écriture d'un résultat dans le carnet (le seul rédacteur) : {1000 * writer:.0f} ms.")
+    print(
+        f"Écriture d'un résultat dans le carnet (le seul rédacteur) : {1000 * alone:.0f} ms seul "
+        f"sur la machine, {1000 * writer:.0f} ms à côté des travailleurs locaux."
+    )
     print(
         f"Sur le papier, {copies} copies sur 10 travailleurs de 8 cœurs : {core_s:.2f} s de cœur "
         f"par copie → {grading / 60:.1f} min de correction ; le rédacteur unique demande "
-        f"{copies * writer / 60:.1f} min et l'ordonnanceur {copies * overhead['debit_s'] / 60:.1f}"
+        f"{copies * alone / 60:.1f} min et l'ordonnanceur {copies * overhead['debit_s'] / 60:.1f}"
         f" min : environ {paper / 60:.0f} min au total (le plus lent des trois)."
     )
     return 0
