@@ -3,6 +3,9 @@
 Playwright never downloads a browser here: it drives the Debian package's ``/usr/bin/chromium``
 (installed by ``make test`` when run as root). Without it, or without Playwright, the browser tests
 are skipped with a French reason. One browser per test session; each test opens its own context.
+
+The JupyterLab helpers (a cell by its nbgrader grade_id, typing an answer, running every cell)
+read the app's model: the server must run with ``LabApp.expose_app_in_browser``.
 """
 
 from __future__ import annotations
@@ -46,6 +49,14 @@ SANS_LIVRE = "Le livre n'est pas construit ({chemin} manque) : lancez « make bo
 LOCAL_HOSTS = {"127.0.0.1"}
 DESKTOP = {"width": 1280, "height": 900}
 MOBILE = {"width": 390, "height": 844}
+LAB_SETTINGS = {
+    # Every cell in the page (no virtual scrolling), no news pop-up, no update check.
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false",
+        "checkForUpdates": False,
+    },
+}
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -163,3 +174,53 @@ def block_outside(context) -> None:
             route.abort("blockedbyclient")
 
     context.route("**/*", handle)
+
+
+def notebook_cell(page, grade_id: str):
+    """The notebook cell whose nbgrader grade_id is ``grade_id`` (found through the app model)."""
+    found = page.evaluate(
+        """(gid) => {
+          const nb = window.jupyterapp.shell.currentWidget.content;
+          const cell = nb.widgets.find(
+            (c) => (c.model.getMetadata("nbgrader") || {}).grade_id === gid);
+          if (cell) cell.node.dataset.gradeId = gid;
+          return Boolean(cell);
+        }""",
+        grade_id,
+    )
+    assert found, grade_id
+    return page.locator(f".jp-Cell[data-grade-id='{grade_id}']")
+
+
+def cell_output(page, grade_id: str) -> str:
+    return notebook_cell(page, grade_id).locator(".jp-OutputArea").inner_text()
+
+
+def type_answer(page, grade_id: str, code: str) -> None:
+    """Replace the content of an answer cell by typing in its editor, as a student does."""
+    editor = notebook_cell(page, grade_id).locator(".cm-content")
+    editor.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.press("Delete")
+    page.keyboard.insert_text(code)
+    page.keyboard.press("Escape")  # back to command mode
+
+
+def run_all_cells(page) -> None:
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    wait_for_cells_run(page)
+
+
+def wait_for_cells_run(page) -> None:
+    """Until the notebook's kernel is idle and no cell waits to run (no « [*] » prompt)."""
+    page.wait_for_timeout(1000)
+    page.wait_for_function(
+        """() => {
+          const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session?.kernel;
+          return kernel && kernel.status === "idle"
+            && ![...document.querySelectorAll(".jp-InputPrompt")]
+                 .some((p) => p.textContent.includes("*"));
+        }""",
+        timeout=120_000,
+        polling=500,
+    )

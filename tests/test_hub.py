@@ -3,11 +3,15 @@ feedback.
 
 The hub runs ``deploy/jupyterhub_config.py`` itself (PAM logins, configurable-http-proxy, the
 verification service the hub starts) on 127.0.0.1, with a teacher and three students created
-as system users (needs root; skipped otherwise, with a French reason). Each student logs in
-through the hub's login form, then drives their own JupyterLab server through the same REST
-calls as the Assignments tab (``/assignments/fetch``, ``/assignments/validate``,
-``/assignments/submit``, ``/assignments/fetch_feedback``) and runs code in a real kernel of
-their server (websocket) — their own data, ``parcours.verifier()``, reading other folders.
+as system users (needs root; skipped otherwise, with a French reason).
+
+hubanais (the full copy) works in Chromium: the hub's login form, JupyterLab, nbgrader's
+Assignments tab (Fetch), the fetched notebook (one answer typed in its editor, the others saved
+beforehand through the contents API), every cell run, *Validate*, save, Submit. hubloic (partial)
+and hubines (a typical mistake) log in with ``requests`` and drive their server through the same
+REST calls as the Assignments tab (``/assignments/fetch``, ``/assignments/validate``,
+``/assignments/submit``, ``/assignments/fetch_feedback``). Every student's kernel runs code over a
+websocket too: their own data, reading other folders, ``parcours.verifier()``.
 """
 
 from __future__ import annotations
@@ -30,6 +34,15 @@ from pathlib import Path
 import pytest
 import requests
 import termclass as tc
+from navigateur import (  # noqa: F401 - fixture
+    DESKTOP,
+    LAB_SETTINGS,
+    cell_output,
+    navigateur,
+    notebook_cell,
+    type_answer,
+    wait_for_cells_run,
+)
 
 pytestmark = [
     pytest.mark.lent,
@@ -44,6 +57,9 @@ TEACHER = "hubprof"
 STUDENTS = {"hubanais": "full", "hubloic": "partial", "hubines": "mistake"}
 PASSWORD = "Mot-de-passe-7x!"
 SECRET = "secret-du-cours-hub"
+BROWSER_STUDENT = "hubanais"  # the full copy, done in Chromium
+TYPED = "td03_q01_taux_reponse_reponse"  # the answer they type in the notebook's editor
+SHOTS = Path("/tmp")
 
 
 def _skip_reason() -> str:
@@ -112,7 +128,10 @@ class Hub:
             timeout=30,
         )
         assert r.ok, (user, r.status_code, r.text)
-        student = Student(self, user, r.json()["token"])
+        return self.student(user, r.json()["token"])
+
+    def student(self, user: str, token: str):
+        student = Student(self, user, token)
         self.students.append(student)
         return student
 
@@ -174,14 +193,18 @@ class Student:
         assert r.ok, r.text
         return r.json()["kernel"]["id"]
 
-    def execute(self, kernel: str, code: str, timeout: float = 240) -> str:
-        """Run ``code`` in the kernel; its stdout and errors as text."""
-        # a thread of its own: Playwright's sync API (the browser tests' fixture, which may run
+    def execute(self, kernel: str, code: str, timeout: float = 240, history: bool = True) -> str:
+        """Run ``code`` in the kernel; its stdout and errors as text.
+
+        ``history=False`` leaves the kernel's execution count as it is (the count
+        ``parcours.verifier()`` compares with the saved notebook's).
+        """
+        # a thread of its own: Playwright's sync API (the browser's fixture, in this very test or
         # earlier in this xdist worker) keeps an event loop running in the main thread
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
-            return pool.submit(asyncio.run, self._execute(kernel, code, timeout)).result()
+            return pool.submit(asyncio.run, self._execute(kernel, code, timeout, history)).result()
 
-    async def _execute(self, kernel: str, code: str, timeout: float) -> str:
+    async def _execute(self, kernel: str, code: str, timeout: float, history: bool) -> str:
         from tornado.httpclient import HTTPRequest
         from tornado.websocket import websocket_connect
 
@@ -202,7 +225,7 @@ class Student:
                     },
                     "parent_header": {},
                     "metadata": {},
-                    "content": {"code": code, "silent": False, "store_history": True},
+                    "content": {"code": code, "silent": False, "store_history": history},
                     "channel": "shell",
                     "buffers": [],
                 }
@@ -275,6 +298,218 @@ def _student_python(tmp: Path) -> str:
     }
     (kernel / "kernel.json").write_text(json.dumps(spec))
     return str(venv / "bin" / "python")
+
+
+def _answered(typing: Path, member, members, fetched: dict) -> dict:
+    """The student's answers (the offline fixtures' code) in the copy they fetched."""
+    released = typing / "exercises" / TD / f"{TD}.ipynb"
+    released.parent.mkdir(parents=True, exist_ok=True)
+    released.write_text(json.dumps(fetched, ensure_ascii=False), encoding="utf-8")
+    return json.loads(tc.submission(typing, member, members))
+
+
+def _grade_id(cell: dict) -> str:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+
+
+def _own_data(name: str, setup: str) -> None:
+    assert f"« {name} »" in setup, setup
+    # their data: not another student's
+    other = next(s for s in STUDENTS if s != name)
+    assert f"« {other} »" not in setup, setup
+
+
+def _cannot_read_others(st: Student, kernel: str, course: Path, history: bool = True) -> None:
+    other = next(s for s in STUDENTS if s != st.name)
+    probe = st.execute(
+        kernel,
+        "import os\n"
+        f"for p in ('/home/{other}', '{course}', '{course}/solutions'):\n"
+        "    try:\n"
+        "        os.listdir(p); print('LU', p)\n"
+        "    except PermissionError:\n"
+        "        print('REFUS', p)\n",
+        history=history,
+    )
+    assert "LU" not in probe and probe.count("REFUS") == 3, probe
+
+
+def _verified_points(verified: str) -> float:
+    assert f"Vérification de {TD}" in verified, verified
+    assert tc.CANARY not in verified and "Traceback" not in verified
+    found = re.search(r"Vérification de \S+ : ([\d,]+) / 16", verified)
+    return float(found[1].replace(",", "."))
+
+
+def _student_over_rest(st: Student, member, members, typing, published, course) -> float:
+    """Fetch, answer, « Vérifier ma copie », validate, submit: the Assignments tab's REST calls."""
+    st.wait_ready()
+    listed = st.action("fetch")
+    assert any(a["assignment_id"] == TD and a["status"] == "fetched" for a in listed), listed
+    path = f"{TD}/{TD}.ipynb"
+    fetched = st.contents(path)["content"]
+    # the copy fetched in the Assignments tab is the TD the teacher published
+    assert _code_cells(fetched) == _code_cells(published)
+    answered = _answered(typing, member, members, fetched)
+    st.save(path, answered)
+    kernel = st.kernel(path)
+    _own_data(st.name, st.execute(kernel, _code_cells(answered)[0]))
+    # reading another student's home or the course folder is refused
+    _cannot_read_others(st, kernel, course)
+    # « Vérifier ma copie » from the student's own kernel, with their hub token
+    st.execute(kernel, "\n".join(_code_cells(answered)[1:]))
+    # cells ran since the last save: the student is asked to save first
+    unsaved = st.execute(kernel, "import parcours\nparcours.verifier()")
+    assert "Enregistrez d'abord votre notebook" in unsaved, unsaved
+    # the student runs their answers again and saves: JupyterLab saves the cells' counts
+    last = int(st.execute(kernel, "print(get_ipython().execution_count)"))
+    for cell in answered["cells"]:
+        if cell["cell_type"] == "code":
+            cell["execution_count"] = last
+    st.save(path, answered)
+    points = _verified_points(st.execute(kernel, "parcours.verifier()"))
+    r = st.http.post(f"{st.base}assignments/validate", data={"path": path}, timeout=300)
+    assert r.ok and r.json().get("success"), r.text
+    submitted = st.action("submit")
+    assert any(a["status"] == "submitted" for a in submitted if a["assignment_id"] == TD), submitted
+    return points
+
+
+def _prepare_lab(user: str) -> None:
+    """The browser student's JupyterLab settings, in their home before their server starts.
+
+    The page helpers read the app's model (``window.jupyterapp``); no autosave, so that the file
+    on disk changes only when the student saves (« Vérifier ma copie » compares it with the
+    kernel); every cell in the page; no news pop-up.
+    """
+    config = Path(f"/home/{user}/.jupyter")
+    settings = {
+        **LAB_SETTINGS,
+        "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+    }
+    for name, values in settings.items():
+        path = config / "lab" / "user-settings" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values), encoding="utf-8")
+    (config / "jupyter_server_config.json").write_text(
+        json.dumps({"LabApp": {"expose_app_in_browser": True}}), encoding="utf-8"
+    )
+    _run("chown", "-R", f"{user}:{user}", str(config))
+
+
+def _shot(page, step: str) -> None:
+    page.screenshot(path=str(SHOTS / f"hub-{step}.png"))
+
+
+def _menu(page, menu: str, item: str) -> None:
+    """A JupyterLab menu's item, by their labels (French, nbgrader's in English)."""
+    page.locator(".lm-MenuBar-itemLabel").get_by_text(menu, exact=True).click()
+    page.locator(".lm-Menu-itemLabel").get_by_text(item, exact=True).click()
+
+
+def _student_in_chromium(browser, hub: Hub, member, members, typing, published, course):
+    """In Chromium: the hub's login, the Assignments tab, the notebook, Validate, Submit.
+
+    Returns the student (their REST session, for the kernel-level checks and the feedback) and
+    the points « Vérifier ma copie » gave.
+    """
+    from playwright.sync_api import expect
+
+    name, path = member.id, f"{TD}/{TD}.ipynb"
+    context = browser.new_context(viewport=DESKTOP, locale="fr-FR")
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    try:
+        page.goto(f"{hub.url}hub/login")
+        page.get_by_label("Username:").fill(name)
+        page.get_by_label("Password:").fill(PASSWORD)
+        _shot(page, "1-connexion")
+        page.get_by_role("button", name="Sign in").click()
+        # the hub starts their server, then opens JupyterLab
+        page.wait_for_url(f"**/user/{name}/lab**", timeout=180_000)
+        _menu(page, "Nbgrader", "Assignment List")
+        released = page.locator("#released_assignments_list > .list_item", has_text=TD)
+        released.get_by_role("button", name="Fetch").click()
+        row = page.locator("#fetched_assignments_list > .list_item", has_text=TD)
+        expect(
+            row.get_by_role("button", name="Submit"), "le TD récupéré n'est pas listé"
+        ).to_be_visible()
+        _shot(page, "2-devoirs")
+
+        # a token from their browser's hub session: the contents API, the kernel-level checks
+        xsrf = next(c["value"] for c in context.cookies(f"{hub.url}hub/") if c["name"] == "_xsrf")
+        r = context.request.post(
+            f"{hub.url}hub/api/users/{name}/tokens",
+            data={"note": "test", "expires_in": 3600},
+            headers={"X-XSRFToken": xsrf},
+        )
+        assert r.ok, (r.status, r.text())
+        st = hub.student(name, r.json()["token"])
+        fetched = st.contents(path)["content"]
+        assert _code_cells(fetched) == _code_cells(published)
+        answered = _answered(typing, member, members, fetched)
+        # one answer typed in its editor; the others saved before the notebook opens
+        prefilled = json.loads(json.dumps(answered))
+        typed = next(c for c in answered["cells"] if _grade_id(c) == TYPED)
+        blank = next(c for c in fetched["cells"] if _grade_id(c) == TYPED)
+        next(c for c in prefilled["cells"] if _grade_id(c) == TYPED)["source"] = blank["source"]
+        st.save(path, prefilled)
+
+        row.locator("a.assignment-notebooks-link").click()
+        row.locator(".assignment-notebooks .item_name a").click()
+        page.wait_for_function(
+            """() => window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel
+                 ?.status === "idle" """,
+            timeout=120_000,
+        )
+        type_answer(page, TYPED, "".join(typed["source"]))
+        _menu(page, "Exécution", "Exécuter toutes les cellules")
+        wait_for_cells_run(page)
+        _own_data(name, cell_output(page, "td03_preparation"))
+        shown = cell_output(page, TYPED)
+        assert "Taux de réponse :" in shown, (
+            f"la réponse tapée n'affiche pas son résultat : {shown}"
+        )
+        notebook_cell(page, TYPED).scroll_into_view_if_needed()
+        _shot(page, "3-notebook")
+
+        # the notebook's own kernel, without changing its execution count
+        kernel = page.evaluate(
+            "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.id"
+        )
+        _cannot_read_others(st, kernel, course, history=False)
+        unsaved = st.execute(kernel, "import parcours\nparcours.verifier()", history=False)
+        assert "Enregistrez d'abord votre notebook" in unsaved, unsaved
+
+        # nbgrader's Validate button saves the notebook, then validates it
+        page.locator(".validate-button").click()
+        dialog = page.locator(".jp-Dialog")
+        expect(dialog, "Validate ne dit pas que la copie complète passe les tests").to_contain_text(
+            "Success! Your notebook passes all the tests.", timeout=240_000
+        )
+        _shot(page, "4-validation")
+        dialog.get_by_role("button").last.click()
+        expect(dialog).to_have_count(0)
+        points = _verified_points(st.execute(kernel, "parcours.verifier()", history=False))
+        page.keyboard.press("Control+s")
+        page.wait_for_function(
+            "() => !window.jupyterapp.shell.currentWidget.context.model.dirty", timeout=30_000
+        )
+        saved = st.contents(path)["content"]
+        cell = next(c for c in saved["cells"] if _grade_id(c) == TYPED)
+        assert cell["source"] == typed["source"], "la réponse tapée n'est pas dans le fichier"
+        assert cell["execution_count"], "le fichier enregistré n'a pas les cellules exécutées"
+
+        page.locator(".lm-TabBar-tab", has_text="Assignments").click()
+        row.get_by_role("button", name="Submit").click()
+        done = page.locator("#submitted_assignments_list > .list_item", has_text=TD)
+        expect(done, "le TD rendu n'apparaît pas dans « Submitted assignments »").to_be_visible(
+            timeout=120_000
+        )
+        _shot(page, "5-rendu")
+    finally:
+        context.close()
+    return st, points
 
 
 @pytest.fixture(scope="module")
@@ -371,7 +606,7 @@ def hub(tmp_path_factory):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def test_a_class_on_the_hub(hub):
+def test_a_class_on_the_hub(hub, navigateur):  # noqa: F811 - fixture
     course, tmp = hub["course"], hub["tmp"]
     out = _parcours("etudiants", "importer", str(tmp / "classe.csv"), cwd=course)
     assert out.returncode == 0, out.stderr
@@ -385,66 +620,21 @@ def test_a_class_on_the_hub(hub):
     published = json.loads((course / "exercises" / TD / f"{TD}.ipynb").read_text("utf-8"))
 
     members = [tc.Member(s, "Nom", "Prénom", "", "G1", k, 1) for s, k in STUDENTS.items()]
-    students = {}
-    answers = {}
-    # the three students log in at once: their servers start side by side
-    logged = {m.id: hub["hub"].login(m.id) for m in members}
+    by_id = {m.id: m for m in members}
+    _prepare_lab(BROWSER_STUDENT)
+    # the students log in at once: their servers start side by side (the browser student's
+    # starts on their login in Chromium)
+    logged = {s: hub["hub"].login(s) for s in STUDENTS if s != BROWSER_STUDENT}
     for st in logged.values():
         st.spawn()
-    for member in members:
-        st = logged[member.id]
-        st.wait_ready()
-        listed = st.action("fetch")
-        assert any(a["assignment_id"] == TD and a["status"] == "fetched" for a in listed), listed
-        path = f"{TD}/{TD}.ipynb"
-        fetched = st.contents(path)["content"]
-        released = typing / "exercises" / TD / f"{TD}.ipynb"
-        released.parent.mkdir(parents=True, exist_ok=True)
-        released.write_text(json.dumps(fetched, ensure_ascii=False), encoding="utf-8")
-        answered = json.loads(tc.submission(typing, member, members))
-        # the copy fetched in the Assignments tab is the TD the teacher published
-        assert _code_cells(fetched) == _code_cells(published)
-        st.save(path, answered)
-        kernel = st.kernel(path)
-        setup = st.execute(kernel, _code_cells(answered)[0])
-        assert f"« {member.id} »" in setup, setup
-        # their data: not another student's
-        other = next(s for s in STUDENTS if s != member.id)
-        assert f"« {other} »" not in setup
-        # reading another student's home or the course folder is refused
-        probe = st.execute(
-            kernel,
-            "import os\n"
-            f"for p in ('/home/{other}', '{course}', '{course}/solutions'):\n"
-            "    try:\n"
-            "        os.listdir(p); print('LU', p)\n"
-            "    except PermissionError:\n"
-            "        print('REFUS', p)\n",
-        )
-        assert "LU" not in probe and probe.count("REFUS") == 3, probe
-        # « Vérifier ma copie » from the student's own kernel, with their hub token
-        st.execute(kernel, "\n".join(_code_cells(answered)[1:]))
-        # cells ran since the last save: the student is asked to save first
-        unsaved = st.execute(kernel, "import parcours\nparcours.verifier()")
-        assert "Enregistrez d'abord votre notebook" in unsaved, unsaved
-        # the student runs their answers again and saves: JupyterLab saves the cells' counts
-        last = int(st.execute(kernel, "print(get_ipython().execution_count)"))
-        for cell in answered["cells"]:
-            if cell["cell_type"] == "code":
-                cell["execution_count"] = last
-        st.save(path, answered)
-        verified = st.execute(kernel, "parcours.verifier()")
-        assert f"Vérification de {TD}" in verified, verified
-        assert tc.CANARY not in verified and "Traceback" not in verified
-        found = re.search(r"Vérification de \S+ : ([\d,]+) / 16", verified)
-        answers[member.id] = float(found[1].replace(",", "."))
-        r = st.http.post(f"{st.base}assignments/validate", data={"path": path}, timeout=300)
-        assert r.ok and r.json().get("success"), r.text
-        submitted = st.action("submit")
-        assert any(a["status"] == "submitted" for a in submitted if a["assignment_id"] == TD), (
-            submitted
-        )
-        students[member.id] = st
+    students, answers = {}, {}
+    st, answers[BROWSER_STUDENT] = _student_in_chromium(
+        navigateur, hub["hub"], by_id[BROWSER_STUDENT], members, typing, published, course
+    )
+    students[BROWSER_STUDENT] = st
+    for name, st in logged.items():
+        answers[name] = _student_over_rest(st, by_id[name], members, typing, published, course)
+        students[name] = st
 
     # the teacher collects from the exchange, grades, writes and releases the feedback
     for step in (

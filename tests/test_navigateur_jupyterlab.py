@@ -22,7 +22,17 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from navigateur import CAPTURES, MOBILE, ROOT, navigateur  # noqa: F401 - fixture
+from navigateur import (  # noqa: F401 - fixture
+    CAPTURES,
+    LAB_SETTINGS,
+    MOBILE,
+    ROOT,
+    cell_output,
+    navigateur,
+    notebook_cell,
+    run_all_cells,
+    type_answer,
+)
 from nbgrading import course
 
 from parcours.grading.config import strip_solution_markers
@@ -35,14 +45,6 @@ Q1, Q2 = "td03_q01_taux_reponse", "td03_q02_nps_global"
 POINTS = {Q1: 1, Q2: 2}  # the two questions answered; every other one scores 0
 WRONG_Q1 = 'taux_reponse = enquete["repondu"].mean()  # une proportion, pas un %'
 HINT_Q1 = "Exprimez le taux de réponse en %"
-LAB_SETTINGS = {
-    # Every cell in the page (no virtual scrolling), no news pop-up, no update check.
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
-        "fetchNews": "false",
-        "checkForUpdates": False,
-    },
-}
 
 
 def _free_port() -> int:
@@ -127,51 +129,6 @@ def jupyterlab(tmp_path_factory):
         log.close()
 
 
-def _cell(page, grade_id: str):
-    """The notebook cell whose nbgrader grade_id is ``grade_id`` (found through the app model)."""
-    found = page.evaluate(
-        """(gid) => {
-          const nb = window.jupyterapp.shell.currentWidget.content;
-          const cell = nb.widgets.find(
-            (c) => (c.model.getMetadata("nbgrader") || {}).grade_id === gid);
-          if (cell) cell.node.dataset.gradeId = gid;
-          return Boolean(cell);
-        }""",
-        grade_id,
-    )
-    assert found, grade_id
-    return page.locator(f".jp-Cell[data-grade-id='{grade_id}']")
-
-
-def _output(page, grade_id: str) -> str:
-    return _cell(page, grade_id).locator(".jp-OutputArea").inner_text()
-
-
-def _type_answer(page, grade_id: str, code: str) -> None:
-    """Replace the content of an answer cell by typing in its editor, as a student does."""
-    editor = _cell(page, grade_id).locator(".cm-content")
-    editor.click()
-    page.keyboard.press("Control+a")
-    page.keyboard.press("Delete")
-    page.keyboard.insert_text(code)
-    page.keyboard.press("Escape")  # back to command mode
-
-
-def _run_all(page) -> None:
-    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    page.wait_for_timeout(1000)
-    page.wait_for_function(
-        """() => {
-          const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session?.kernel;
-          return kernel && kernel.status === "idle"
-            && ![...document.querySelectorAll(".jp-InputPrompt")]
-                 .some((p) => p.textContent.includes("*"));
-        }""",
-        timeout=120_000,
-        polling=500,
-    )
-
-
 def test_student_does_td03_in_jupyterlab(navigateur, jupyterlab):  # noqa: F811 - fixture
     context = navigateur.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
     page = context.new_page()
@@ -192,34 +149,34 @@ def test_student_does_td03_in_jupyterlab(navigateur, jupyterlab):  # noqa: F811 
 
         # A wrong first answer: the visible test explains, in French, what to fix, in a short
         # box (no traceback into the package).
-        _type_answer(page, f"{Q1}_reponse", WRONG_Q1)
-        _run_all(page)
-        shown = _output(page, Q1)
+        type_answer(page, f"{Q1}_reponse", WRONG_Q1)
+        run_all_cells(page)
+        shown = cell_output(page, Q1)
         assert HINT_Q1 in shown, shown
         assert "Traceback" not in shown and "verification.py" not in shown, shown
         assert "taux_reponse" in shown.splitlines()[0], shown
         CAPTURES.mkdir(parents=True, exist_ok=True)
-        _cell(page, Q1).scroll_into_view_if_needed()
+        notebook_cell(page, Q1).scroll_into_view_if_needed()
         page.screenshot(path=str(CAPTURES / "jupyterlab_verification_bureau.png"))
         # On a phone the file browser would take most of the width: a student closes it.
         page.set_viewport_size(MOBILE)
         page.evaluate("window.jupyterapp.shell.collapseLeft()")
-        _cell(page, Q1).scroll_into_view_if_needed()
+        notebook_cell(page, Q1).scroll_into_view_if_needed()
         page.screenshot(path=str(CAPTURES / "jupyterlab_verification_telephone.png"))
         page.set_viewport_size({"width": 1280, "height": 900})
         page.evaluate("window.jupyterapp.shell.expandLeft()")
 
         # Corrected, and a second answer: the hint disappears, every cell above Q3 runs.
-        _type_answer(page, f"{Q1}_reponse", _solution(f"{Q1}_reponse"))
-        _type_answer(page, f"{Q2}_reponse", _solution(f"{Q2}_reponse"))
-        _run_all(page)
-        assert HINT_Q1 not in _cell(page, Q1).locator(".jp-OutputArea").inner_text()
-        assert "Taux de réponse :" in _output(page, f"{Q1}_reponse")
-        assert "NPS global :" in _output(page, f"{Q2}_reponse")
-        assert "Error" not in _output(page, Q2)
+        type_answer(page, f"{Q1}_reponse", _solution(f"{Q1}_reponse"))
+        type_answer(page, f"{Q2}_reponse", _solution(f"{Q2}_reponse"))
+        run_all_cells(page)
+        assert HINT_Q1 not in notebook_cell(page, Q1).locator(".jp-OutputArea").inner_text()
+        assert "Taux de réponse :" in cell_output(page, f"{Q1}_reponse")
+        assert "NPS global :" in cell_output(page, f"{Q2}_reponse")
+        assert "Error" not in cell_output(page, Q2)
 
         # Question 3's check run before its answer: the question to run, not a NameError.
-        q3 = _cell(page, "td03_q03_csat")
+        q3 = notebook_cell(page, "td03_q03_csat")
         q3.scroll_into_view_if_needed()
         q3.locator(".jp-InputArea-editor").click()
         page.keyboard.press("Control+Enter")
@@ -228,11 +185,11 @@ def test_student_does_td03_in_jupyterlab(navigateur, jupyterlab):  # noqa: F811 
             ".jp-OutputArea\")?.innerText.includes('existe pas encore')",
             timeout=60_000,
         )
-        shown = _output(page, "td03_q03_csat")
+        shown = cell_output(page, "td03_q03_csat")
         assert "exécutez la cellule de la question 3" in shown and "NameError" not in shown, shown
 
         # The NPS widget: moving the promoters' slider redraws the chart.
-        widget = _cell(page, "td03_widget_nps")
+        widget = notebook_cell(page, "td03_widget_nps")
         slider = widget.locator(".widget-slider").first
         slider.wait_for(timeout=30_000)
         readout = widget.locator(".widget-readout").first
