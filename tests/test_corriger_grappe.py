@@ -370,3 +370,128 @@ def test_a_copy_past_its_limit_kills_only_its_sandbox(cluster, tmp_path):
     others = {s: r.score for s, r in batch.results.items() if s != "boucle"}
     assert others == dict.fromkeys(("ana.plein", "ben.plein", "eve.plein"), FULL), others
     assert all(w.poll() is None for w in cluster.workers), "un travailleur s'est arrêté"
+
+
+class GatewayServer:
+    """``dask-gateway-server`` on 127.0.0.1 whose clusters run as local processes (its
+    UnsafeLocalBackend), in a folder of their own where the course folder is hidden."""
+
+    PASSWORD = "mot-de-passe-passerelle"
+
+    def __init__(self, base: Path, hidden: tuple[Path, ...]) -> None:
+        import requests
+
+        self.api = f"http://127.0.0.1:{_port()}"
+        proxy_port = _port()
+        self.proxy = f"gateway://127.0.0.1:{proxy_port}"
+        config = base / "dask_gateway_config.py"
+        dask = str(BIN / "dask")
+        config.write_text(
+            f"c.DaskGateway.address = {self.api.removeprefix('http://')!r}\n"
+            f"c.Proxy.address = '127.0.0.1:{proxy_port}'\n"
+            "c.DaskGateway.backend_class = "
+            "'dask_gateway_server.backends.local.UnsafeLocalBackend'\n"
+            "c.DaskGateway.authenticator_class = 'dask_gateway_server.auth.SimpleAuthenticator'\n"
+            f"c.SimpleAuthenticator.password = {self.PASSWORD!r}\n"
+            "c.ClusterConfig.worker_cores = 1\nc.ClusterConfig.worker_threads = 1\n"
+            f"c.ClusterConfig.scheduler_cmd = [{dask!r}, 'scheduler']\n"
+            f"c.ClusterConfig.worker_cmd = [{dask!r}, 'worker']\n"
+            f"c.LocalBackend.clusters_directory = {str(base / 'grappes')!r}\n",
+            encoding="utf-8",
+        )
+        (base / "tmp").mkdir()
+        env = dict(os.environ, PATH=f"{BIN}:{os.environ.get('PATH', '')}", TMPDIR=str(base / "tmp"))
+        env.pop("PYTHONPATH", None)
+        hide = [a for h in hidden for a in ("--tmpfs", str(h))]
+        self.log = open(base / "journal.txt", "wb")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [bwrap_path(), "--dev-bind", "/", "/", *hide, "--"]
+            + [str(BIN / "dask-gateway-server"), "-f", str(config)],
+            cwd=base,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.api}/api/health", timeout=2).ok:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("dask-gateway-server n'a pas démarré")
+
+    def gateway(self):
+        from dask_gateway import BasicAuth, Gateway
+
+        return Gateway(self.api, proxy_address=self.proxy, auth=BasicAuth("prof", self.PASSWORD))
+
+    def dask_config(self) -> dict:
+        """What the daskhub chart sets in each user's server (here: a password, not the hub)."""
+        return {
+            "gateway.address": self.api,
+            "gateway.auth.type": "basic",
+            "gateway.auth.kwargs": {"username": "prof", "password": self.PASSWORD},
+        }
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.log.close()
+
+
+def test_a_dask_gateway_cluster_grades_like_the_local_pool(tmp_path):
+    """Une grappe créée par Dask Gateway (à côté de JupyterHub) corrige comme le pool local."""
+    if sandbox_available():
+        pytest.skip(f"Bac à sable indisponible : {sandbox_available()}")
+    pytest.importorskip("dask_gateway_server", reason="dask-gateway-server absent (extra dev)")
+    import dask
+
+    from parcours.grading.executors import close_gateway
+
+    server = GatewayServer(_short_folder(), hidden=(tmp_path,))
+    gateway = server.gateway()
+    try:
+        cluster = gateway.new_cluster()
+        try:
+            cluster.scale(2)
+            with cluster.get_client(set_as_default=False) as client:
+                client.wait_for_workers(2, timeout=120)
+                seen = client.run(os.listdir, str(tmp_path))
+            assert list(seen.values()) == [[], []], f"les travailleurs voient le cours : {seen}"
+            root = _course(tmp_path / "cours")
+            with dask.config.set(server.dask_config()):
+                batch = grade_batch(TD, root=root, grappe=cluster.scheduler_address, limits=LIMITS)
+            assert batch.scores == EXPECTED, {s: r.echec for s, r in batch.results.items()}
+            assert batch.workers == 2 and not batch.refused_workers
+            assert _gradebook_scores(f"sqlite:///{root / 'gradebook.db'}") == EXPECTED
+            # the teacher's cluster: still there for the next TD
+            assert [c.name for c in gateway.list_clusters()] == [cluster.name]
+        finally:
+            close_gateway(cluster, shutdown=True)
+    finally:
+        close_gateway(gateway)
+        server.stop()
+
+
+def test_a_gateway_address_without_its_gateway_says_what_to_set(tmp_path):
+    """Une adresse gateway:// sans passerelle configurée : un message en français, rien de corrigé."""
+    import dask
+
+    root = _course(tmp_path / "cours")
+    with dask.config.set({"gateway.address": None}):
+        with pytest.raises(BatchError) as err:
+            grade_batch(TD, root=root, grappe="gateway://127.0.0.1:1/grappe-du-td", limits=LIMITS)
+    assert "DASK_GATEWAY__ADDRESS" in str(err.value), err.value
+    with pytest.raises(BatchError) as err:
+        grade_batch(TD, root=root, grappe="gateway://", limits=LIMITS)
+    assert "Adresse Dask Gateway incomplète" in str(err.value), err.value
+    assert not list(root.glob(f"autograded/*/{TD}/{RESULT_FILE}"))

@@ -85,8 +85,8 @@ def add_parser(subparsers) -> None:
         "--grappe",
         metavar="ADRESSE",
         help="corriger sur une grappe Dask dont l'ordonnanceur est à cette adresse, par exemple "
-        "tcp://ordonnanceur:8786 (défaut : c.Parcours.grappe de nbgrader_config.py, sinon cette "
-        "machine)",
+        "tcp://ordonnanceur:8786, ou gateway://passerelle:8786/<nom> pour une grappe de Dask "
+        "Gateway (défaut : c.Parcours.grappe de nbgrader_config.py, sinon cette machine)",
     )
     add_sandbox_arguments(p)
     p.set_defaults(run=run)

@@ -6,7 +6,7 @@ result (a :class:`~parcours.grading.results.CopyResult`, plain data) back to tha
 
 - :class:`LocalExecutor` (the default): forked worker processes (:func:`parcours.grading.worker.worker_main`).
 - :class:`DaskExecutor` (``parcours corriger --grappe tcp://ordonnanceur:8786``): a Dask
-  ``distributed`` cluster. Nothing assumes a shared filesystem: a task carries the submission's bytes,
+  ``distributed`` cluster, or a Dask Gateway one (``gateway://passerelle:port/<nom>``). Nothing assumes a shared filesystem: a task carries the submission's bytes,
   its author and digests; the source notebook, the course's nbgrader config and the settings (limits,
   secret) go once per batch in a worker plugin, kept in memory (the secret is never written on a
   worker). Each Dask worker process grades one copy at a time in its bwrap sandbox with a warm zygote,
@@ -315,6 +315,18 @@ def grade_on_worker(
     return plugin.grade(student, name, data, empreinte, alerts, data_student)
 
 
+def close_gateway(part, **kwargs) -> None:
+    """Close a ``dask_gateway`` Gateway or GatewayCluster (``kwargs``: its ``close``'s) once and
+    for good: its ``__del__`` would close its Gateway again, which raises once that Gateway's loop
+    has stopped (with distributed 2025 and later)."""
+    try:
+        part.close(**kwargs)
+    except Exception:  # noqa: BLE001
+        pass
+    gateway = getattr(part, "gateway", part)
+    gateway.__dict__.pop("_loop_runner", None)
+
+
 def _cluster_failure(exc: BaseException) -> Failure:
     """Why a task raised on the cluster: its workers kept dying under it (Dask gave up on it), or
     an error outside the copy's grading (which never raises: :func:`worker._grade_or_fail`)."""
@@ -332,8 +344,11 @@ class DaskExecutor:
         self.connect_timeout = connect_timeout
         self.refused: list[str] = []
         self.workers = 0
+        self._gateway = self._gateway_cluster = None
 
     def _client(self):
+        if self.address.startswith("gateway://"):
+            return self._gateway_client()
         try:
             from distributed import Client
         except ImportError:
@@ -348,6 +363,52 @@ class DaskExecutor:
                 f"Ordonnanceur Dask injoignable à {self.address} ({type(exc).__name__}) : "
                 "vérifiez l'adresse et que « dask scheduler » tourne."
             ) from None
+
+    def _gateway_client(self):
+        """A client of the Dask Gateway cluster at ``gateway://proxy:port/<name>`` (its
+        ``scheduler_address``), with the gateway's certificates; the gateway's address and
+        authentication come from Dask's configuration (``gateway.address``, ``gateway.auth``),
+        as the daskhub chart sets them in each user's server."""
+        try:
+            from dask_gateway import Gateway
+        except ImportError:
+            raise ExecutorError(
+                "Une adresse gateway:// demande le paquet « dask-gateway » : installez "
+                "parcours[enseignant]."
+            ) from None
+        import re
+
+        found = re.fullmatch(r"(gateway://[^/]+)/([^/]+)/?", self.address)
+        if not found:
+            raise ExecutorError(
+                f"Adresse Dask Gateway incomplète : {self.address} ; donnez celle de la grappe, "
+                "gateway://passerelle:port/<nom de la grappe> (son scheduler_address)."
+            )
+        try:
+            proxy, name = found.groups()
+            gateway = self._gateway = Gateway(proxy_address=proxy)
+        except ValueError:
+            raise ExecutorError(
+                "Adresse de la passerelle Dask Gateway inconnue : réglez gateway.address dans la "
+                "configuration de Dask (variable DASK_GATEWAY__ADDRESS), comme la carte daskhub "
+                "le fait sur chaque serveur du hub."
+            ) from None
+        try:
+            self._gateway_cluster = gateway.connect(name)
+            return self._gateway_cluster.get_client(set_as_default=False)
+        except Exception as exc:  # noqa: BLE001 - HTTP, TLS and unknown-cluster errors alike
+            self._close_gateway()
+            raise ExecutorError(
+                f"Grappe Dask Gateway « {name} » injoignable ({type(exc).__name__}) : vérifiez "
+                "qu'elle tourne (gateway.list_clusters()) et l'adresse de la passerelle."
+            ) from None
+
+    def _close_gateway(self) -> None:
+        """Our connection to a Dask Gateway cluster, never the cluster: it was not ours to start."""
+        for part in (self._gateway_cluster, self._gateway):
+            if part is not None:
+                close_gateway(part)
+        self._gateway = self._gateway_cluster = None
 
     def run(
         self, tasks: Sequence[Task], settings: Settings, stop: threading.Event | None = None
@@ -465,6 +526,7 @@ class DaskExecutor:
                 client.close(timeout=5)
             except Exception:  # noqa: BLE001
                 pass
+            self._close_gateway()
 
     @staticmethod
     def _threads(client, good: list[str]) -> int:
