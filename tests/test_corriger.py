@@ -518,8 +518,8 @@ def test_the_course_config_cluster_is_used_and_bwrap_is_not_needed_here(course_r
 
 
 @pytest.mark.lent
-def test_an_extension_granted_after_grading_clears_the_penalty_when_regraded(tmp_path):
-    """Copie en retard : un point de moins ; prolongation accordée puis correction forcée : la note entière."""
+def test_an_extension_granted_after_grading_clears_the_penalty_at_the_next_run(tmp_path, capsys):
+    """Copie en retard : un point de moins ; prolongation accordée ensuite : la copie est recorrigée, sans pénalité."""
     if sandbox_available():
         pytest.skip(f"Bac à sable indisponible : {sandbox_available()}")
     import datetime as dt
@@ -546,9 +546,14 @@ def test_an_extension_granted_after_grading_clears_the_penalty_when_regraded(tmp
         gb.update_or_create_assignment(TD, duedate=dt.datetime(2026, 11, 20, 18, 0))
     grade_batch(TD, root=root, limits=LIMITS, force=True)
     assert _penalty(db_url) == 1.0, "retard d'un jour non pénalisé"
-    with Gradebook(db_url) as gb:
-        gb.update_or_create_submission(TD, "ana.plein", extension=dt.timedelta(days=2))
-    grade_batch(TD, root=root, limits=LIMITS, force=True)
+    code = main(
+        ["etudiants", "prolonger", "ana.plein", TD, "--jusqu-au", "2026-11-22 12:00"]
+        + ["--racine", str(root)]
+    )
+    out = capsys.readouterr().out
+    assert code == 0 and "le prochain « parcours corriger" in out, out
+    # no --force: the copy did not change, its deadline did
+    assert grade_batch(TD, root=root, limits=LIMITS).graded == 1
     assert not _penalty(db_url), "pénalité gardée malgré la prolongation"
     assert _gradebook_scores(db_url) == {"ana.plein": FULL}
     # the batch wrote in WAL mode; once it is over, the file alone is the whole gradebook

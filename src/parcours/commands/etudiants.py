@@ -84,11 +84,18 @@ def add_parser(subparsers) -> None:
 
 
 def run_extend(args) -> int:
+    from parcours.grading.batch import mark_for_regrading
+
     until = extend(args.etudiant, args.td, until=args.jusqu_au, root=args.racine, db=args.db)
     print(
         f"Prolongation accordée à {args.etudiant} pour {args.td} : jusqu'au "
         f"{until:%d/%m/%Y à %H:%M}."
     )
+    if mark_for_regrading(Path(args.racine), args.etudiant, args.td):
+        print(
+            f"Sa copie est déjà corrigée : le prochain « parcours corriger {args.td} » la "
+            "corrigera de nouveau, pour recalculer le retard avec cette prolongation."
+        )
     return 0
 
 

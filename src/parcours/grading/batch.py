@@ -256,6 +256,20 @@ def _save(
     return result
 
 
+def mark_for_regrading(root: Path, student: str, td: str) -> bool:
+    """Make the next batch grade ``student``'s copy of ``td`` again (its late penalty depends on
+    a deadline that changed); False when it has no result yet. The result stays readable."""
+    path = Path(root) / "autograded" / student / td / RESULT_FILE
+    data = _previous(Path(root), student, td)
+    if data is None:
+        return False
+    data["empreinte"] = ""  # never a copy's digest: not « unchanged » any more
+    tmp = path.with_name(RESULT_FILE + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+    return True
+
+
 def _from_previous(data: dict) -> CopyResult:
     return CopyResult.from_json(data, repris=True)
 
