@@ -5,13 +5,13 @@ The hub runs ``deploy/jupyterhub_config.py`` itself (PAM logins, configurable-ht
 verification service the hub starts) on 127.0.0.1, with a teacher and three students created
 as system users (needs root; skipped otherwise, with a French reason).
 
-hubanais (the full copy) works in Chromium: the hub's login form, JupyterLab, nbgrader's
-Assignments tab (Fetch), the fetched notebook (one answer typed in its editor, the others saved
-beforehand through the contents API), every cell run, *Validate*, save, Submit. hubloic (partial)
-and hubines (a typical mistake) log in with ``requests`` and drive their server through the same
-REST calls as the Assignments tab (``/assignments/fetch``, ``/assignments/validate``,
-``/assignments/submit``, ``/assignments/fetch_feedback``). Every student's kernel runs code over a
-websocket too: their own data, reading other folders, ``parcours.verifier()``.
+Each student works in Chromium, in a browser context of their own: the hub's login form,
+JupyterLab, nbgrader's Assignments tab (Fetch), the fetched notebook (one answer typed in its
+editor, their other answers saved beforehand through the contents API), every cell run,
+*Validate*, save, Submit. hubanais's copy is full, hubloic's partial, hubines's has typical
+mistakes: Validate says the first passes, and lists the failed checks of the other two (never a
+hidden test). Every student's notebook kernel also runs code over a websocket, with a token of
+their hub session: their own data, reading other folders, ``parcours.verifier()``.
 """
 
 from __future__ import annotations
@@ -57,8 +57,13 @@ TEACHER = "hubprof"
 STUDENTS = {"hubanais": "full", "hubloic": "partial", "hubines": "mistake"}
 PASSWORD = "Mot-de-passe-7x!"
 SECRET = "secret-du-cours-hub"
-BROWSER_STUDENT = "hubanais"  # the full copy, done in Chromium
 TYPED = "td03_q01_taux_reponse_reponse"  # the answer they type in the notebook's editor
+# what nbgrader's Validate dialog says, for each kind of copy
+VALIDATED = {
+    "full": "Success! Your notebook passes all the tests.",
+    "partial": "Pas encore de réponse",  # the checks of the questions left unanswered
+    "mistake": "Vérification non réussie : csat",  # the CSAT as the mean of the marks
+}
 SHOTS = Path("/tmp")
 
 
@@ -107,29 +112,6 @@ class Hub:
         for student in self.students:
             student.http.close()
 
-    def login(self, user: str):
-        with requests.Session() as s:
-            return self._login(s, user)
-
-    def _login(self, s, user: str):
-        r = s.get(f"{self.url}hub/login", timeout=30)
-        xsrf = s.cookies.get("_xsrf") or re.search(r'name="_xsrf" value="([^"]+)"', r.text)[1]
-        r = s.post(
-            f"{self.url}hub/login?next=",
-            data={"username": user, "password": PASSWORD, "_xsrf": xsrf},
-            timeout=60,
-        )
-        assert r.ok, (user, r.status_code)
-        xsrf = s.cookies.get("_xsrf", xsrf)
-        r = s.post(
-            f"{self.url}hub/api/users/{user}/tokens",
-            json={"note": "test", "expires_in": 3600},
-            headers={"X-XSRFToken": xsrf, "Referer": f"{self.url}hub/"},
-            timeout=30,
-        )
-        assert r.ok, (user, r.status_code, r.text)
-        return self.student(user, r.json()["token"])
-
     def student(self, user: str, token: str):
         student = Student(self, user, token)
         self.students.append(student)
@@ -142,18 +124,6 @@ class Student:
         self.http = requests.Session()
         self.http.headers["Authorization"] = f"token {token}"
         self.base = f"{hub.url}user/{name}/"
-
-    def spawn(self) -> None:
-        r = self.http.post(f"{self.hub.url}hub/api/users/{self.name}/server", timeout=60)
-        assert r.status_code in (201, 202, 400), r.text
-
-    def wait_ready(self) -> None:
-        for _ in range(180):
-            r = self.http.get(f"{self.base}api/status", timeout=10)
-            if r.ok:
-                return
-            time.sleep(0.5)
-        raise AssertionError(f"le serveur de {self.name} n'a pas démarré")
 
     def action(self, action: str, **data):
         r = self.http.post(
@@ -178,20 +148,6 @@ class Student:
             timeout=30,
         )
         assert r.ok, (path, r.status_code, r.text)
-
-    def kernel(self, path: str) -> str:
-        r = self.http.post(
-            f"{self.base}api/sessions",
-            json={
-                "path": path,
-                "type": "notebook",
-                "name": Path(path).name,  # as JupyterLab names a notebook's session
-                "kernel": {"name": "python3"},
-            },
-            timeout=60,
-        )
-        assert r.ok, r.text
-        return r.json()["kernel"]["id"]
 
     def execute(self, kernel: str, code: str, timeout: float = 240, history: bool = True) -> str:
         """Run ``code`` in the kernel; its stdout and errors as text.
@@ -341,42 +297,8 @@ def _verified_points(verified: str) -> float:
     return float(found[1].replace(",", "."))
 
 
-def _student_over_rest(st: Student, member, members, typing, published, course) -> float:
-    """Fetch, answer, « Vérifier ma copie », validate, submit: the Assignments tab's REST calls."""
-    st.wait_ready()
-    listed = st.action("fetch")
-    assert any(a["assignment_id"] == TD and a["status"] == "fetched" for a in listed), listed
-    path = f"{TD}/{TD}.ipynb"
-    fetched = st.contents(path)["content"]
-    # the copy fetched in the Assignments tab is the TD the teacher published
-    assert _code_cells(fetched) == _code_cells(published)
-    answered = _answered(typing, member, members, fetched)
-    st.save(path, answered)
-    kernel = st.kernel(path)
-    _own_data(st.name, st.execute(kernel, _code_cells(answered)[0]))
-    # reading another student's home or the course folder is refused
-    _cannot_read_others(st, kernel, course)
-    # « Vérifier ma copie » from the student's own kernel, with their hub token
-    st.execute(kernel, "\n".join(_code_cells(answered)[1:]))
-    # cells ran since the last save: the student is asked to save first
-    unsaved = st.execute(kernel, "import parcours\nparcours.verifier()")
-    assert "Enregistrez d'abord votre notebook" in unsaved, unsaved
-    # the student runs their answers again and saves: JupyterLab saves the cells' counts
-    last = int(st.execute(kernel, "print(get_ipython().execution_count)"))
-    for cell in answered["cells"]:
-        if cell["cell_type"] == "code":
-            cell["execution_count"] = last
-    st.save(path, answered)
-    points = _verified_points(st.execute(kernel, "parcours.verifier()"))
-    r = st.http.post(f"{st.base}assignments/validate", data={"path": path}, timeout=300)
-    assert r.ok and r.json().get("success"), r.text
-    submitted = st.action("submit")
-    assert any(a["status"] == "submitted" for a in submitted if a["assignment_id"] == TD), submitted
-    return points
-
-
 def _prepare_lab(user: str) -> None:
-    """The browser student's JupyterLab settings, in their home before their server starts.
+    """A student's JupyterLab settings, in their home before their server starts.
 
     The page helpers read the app's model (``window.jupyterapp``); no autosave, so that the file
     on disk changes only when the student saves (« Vérifier ma copie » compares it with the
@@ -397,8 +319,8 @@ def _prepare_lab(user: str) -> None:
     _run("chown", "-R", f"{user}:{user}", str(config))
 
 
-def _shot(page, step: str) -> None:
-    page.screenshot(path=str(SHOTS / f"hub-{step}.png"))
+def _shot(page, name: str, step: str) -> None:
+    page.screenshot(path=str(SHOTS / f"hub-{name}-{step}.png"))
 
 
 def _menu(page, menu: str, item: str) -> None:
@@ -407,108 +329,139 @@ def _menu(page, menu: str, item: str) -> None:
     page.locator(".lm-Menu-itemLabel").get_by_text(item, exact=True).click()
 
 
-def _student_in_chromium(browser, hub: Hub, member, members, typing, published, course):
-    """In Chromium: the hub's login, the Assignments tab, the notebook, Validate, Submit.
+def _log_in(browser, hub: Hub, name: str):
+    """The hub's login form, in a browser context of their own (cookies apart); their server
+    starts on it. Returns the page, while the hub still starts the server."""
+    context = browser.new_context(viewport=DESKTOP, locale="fr-FR")
+    try:
+        context.set_default_timeout(60_000)
+        page = context.new_page()
+        page.goto(f"{hub.url}hub/login")
+        page.get_by_label("Username:").fill(name)
+        page.get_by_label("Password:").fill(PASSWORD)
+        _shot(page, name, "1-connexion")
+        page.get_by_role("button", name="Sign in").click()
+    except BaseException:
+        context.close()
+        raise
+    return page
+
+
+def _validated(page, name: str, kind: str) -> None:
+    """nbgrader's Validate button: it saves the notebook, validates it, says how it went."""
+    from playwright.sync_api import expect
+
+    page.locator(".validate-button").click()
+    dialog = page.locator(".jp-Dialog")
+    expect(
+        dialog, f"Validate ne donne pas le résultat attendu pour la copie de {name}"
+    ).to_contain_text(VALIDATED[kind], timeout=240_000)
+    said = dialog.inner_text()
+    if kind == "full":
+        expect(dialog.locator(".validation-success")).to_have_count(1)
+    else:
+        # nbgrader's failure dialog: each failed check, its source and its message
+        expect(
+            dialog.locator(".validation-failed"), f"Validate ne signale pas d'échec : {said}"
+        ).to_have_count(1)
+        assert "The following cell failed:" in said and "Success!" not in said, said
+    # the student's copy has no hidden test: none of their code or messages can show
+    for hidden in (tc.CANARY, "BEGIN HIDDEN", "_attendu", "_charger"):
+        assert hidden not in said, f"Validate montre un test caché ({hidden}) : {said}"
+    _shot(page, name, "4-validation")
+    dialog.get_by_role("button").last.click()
+    expect(dialog).to_have_count(0)
+
+
+def _student_in_chromium(page, hub: Hub, member, members, typing, published, course):
+    """In Chromium, once logged in: the Assignments tab, the notebook, Validate, Submit.
 
     Returns the student (their REST session, for the kernel-level checks and the feedback) and
     the points « Vérifier ma copie » gave.
     """
     from playwright.sync_api import expect
 
-    name, path = member.id, f"{TD}/{TD}.ipynb"
-    context = browser.new_context(viewport=DESKTOP, locale="fr-FR")
-    context.set_default_timeout(60_000)
-    page = context.new_page()
-    try:
-        page.goto(f"{hub.url}hub/login")
-        page.get_by_label("Username:").fill(name)
-        page.get_by_label("Password:").fill(PASSWORD)
-        _shot(page, "1-connexion")
-        page.get_by_role("button", name="Sign in").click()
-        # the hub starts their server, then opens JupyterLab
-        page.wait_for_url(f"**/user/{name}/lab**", timeout=180_000)
-        _menu(page, "Nbgrader", "Assignment List")
-        released = page.locator("#released_assignments_list > .list_item", has_text=TD)
-        released.get_by_role("button", name="Fetch").click()
-        row = page.locator("#fetched_assignments_list > .list_item", has_text=TD)
-        expect(
-            row.get_by_role("button", name="Submit"), "le TD récupéré n'est pas listé"
-        ).to_be_visible()
-        _shot(page, "2-devoirs")
+    name, path, context = member.id, f"{TD}/{TD}.ipynb", page.context
+    # the hub starts their server, then opens JupyterLab
+    page.wait_for_url(f"**/user/{name}/lab**", timeout=180_000)
+    _menu(page, "Nbgrader", "Assignment List")
+    released = page.locator("#released_assignments_list > .list_item", has_text=TD)
+    released.get_by_role("button", name="Fetch").click()
+    row = page.locator("#fetched_assignments_list > .list_item", has_text=TD)
+    expect(
+        row.get_by_role("button", name="Submit"), f"le TD récupéré par {name} n'est pas listé"
+    ).to_be_visible()
+    _shot(page, name, "2-devoirs")
 
-        # a token from their browser's hub session: the contents API, the kernel-level checks
-        xsrf = next(c["value"] for c in context.cookies(f"{hub.url}hub/") if c["name"] == "_xsrf")
-        r = context.request.post(
-            f"{hub.url}hub/api/users/{name}/tokens",
-            data={"note": "test", "expires_in": 3600},
-            headers={"X-XSRFToken": xsrf},
-        )
-        assert r.ok, (r.status, r.text())
-        st = hub.student(name, r.json()["token"])
-        fetched = st.contents(path)["content"]
-        assert _code_cells(fetched) == _code_cells(published)
-        answered = _answered(typing, member, members, fetched)
-        # one answer typed in its editor; the others saved before the notebook opens
-        prefilled = json.loads(json.dumps(answered))
-        typed = next(c for c in answered["cells"] if _grade_id(c) == TYPED)
-        blank = next(c for c in fetched["cells"] if _grade_id(c) == TYPED)
-        next(c for c in prefilled["cells"] if _grade_id(c) == TYPED)["source"] = blank["source"]
-        st.save(path, prefilled)
+    # a token from their browser's hub session: the contents API, the kernel-level checks
+    xsrf = next(c["value"] for c in context.cookies(f"{hub.url}hub/") if c["name"] == "_xsrf")
+    r = context.request.post(
+        f"{hub.url}hub/api/users/{name}/tokens",
+        data={"note": "test", "expires_in": 3600},
+        headers={"X-XSRFToken": xsrf},
+    )
+    assert r.ok, (r.status, r.text())
+    st = hub.student(name, r.json()["token"])
+    fetched = st.contents(path)["content"]
+    # the copy fetched in the Assignments tab is the TD the teacher published
+    assert _code_cells(fetched) == _code_cells(published)
+    answered = _answered(typing, member, members, fetched)
+    # one answer typed in its editor; the others saved before the notebook opens
+    prefilled = json.loads(json.dumps(answered))
+    typed = "".join(next(c for c in answered["cells"] if _grade_id(c) == TYPED)["source"])
+    blank = next(c for c in fetched["cells"] if _grade_id(c) == TYPED)
+    next(c for c in prefilled["cells"] if _grade_id(c) == TYPED)["source"] = blank["source"]
+    st.save(path, prefilled)
 
-        row.locator("a.assignment-notebooks-link").click()
-        row.locator(".assignment-notebooks .item_name a").click()
-        page.wait_for_function(
-            """() => window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel
-                 ?.status === "idle" """,
-            timeout=120_000,
-        )
-        type_answer(page, TYPED, "".join(typed["source"]))
-        _menu(page, "Exécution", "Exécuter toutes les cellules")
-        wait_for_cells_run(page)
-        _own_data(name, cell_output(page, "td03_preparation"))
-        shown = cell_output(page, TYPED)
-        assert "Taux de réponse :" in shown, (
-            f"la réponse tapée n'affiche pas son résultat : {shown}"
-        )
-        notebook_cell(page, TYPED).scroll_into_view_if_needed()
-        _shot(page, "3-notebook")
+    row.locator("a.assignment-notebooks-link").click()
+    row.locator(".assignment-notebooks .item_name a").click()
+    page.wait_for_function(
+        """() => window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel
+             ?.status === "idle" """,
+        timeout=120_000,
+    )
+    type_answer(page, TYPED, typed)
+    # run all: it stops at the first cell in error (an unanswered question, a failed check)
+    _menu(page, "Exécution", "Exécuter toutes les cellules")
+    wait_for_cells_run(page)
+    _own_data(name, cell_output(page, "td03_preparation"))
+    shown = cell_output(page, TYPED)
+    # the typed answer ran: its result (when the answer prints it), no error
+    printed = "Taux de réponse :" in typed
+    assert ("Taux de réponse :" in shown) == printed and "Error" not in shown, (
+        f"la réponse tapée par {name} n'affiche pas ce qu'elle doit : {shown!r}"
+    )
+    notebook_cell(page, TYPED).scroll_into_view_if_needed()
+    _shot(page, name, "3-notebook")
 
-        # the notebook's own kernel, without changing its execution count
-        kernel = page.evaluate(
-            "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.id"
-        )
-        _cannot_read_others(st, kernel, course, history=False)
-        unsaved = st.execute(kernel, "import parcours\nparcours.verifier()", history=False)
-        assert "Enregistrez d'abord votre notebook" in unsaved, unsaved
+    # the notebook's own kernel, without changing its execution count
+    kernel = page.evaluate(
+        "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.id"
+    )
+    _cannot_read_others(st, kernel, course, history=False)
+    unsaved = st.execute(kernel, "import parcours\nparcours.verifier()", history=False)
+    assert "Enregistrez d'abord votre notebook" in unsaved, unsaved
 
-        # nbgrader's Validate button saves the notebook, then validates it
-        page.locator(".validate-button").click()
-        dialog = page.locator(".jp-Dialog")
-        expect(dialog, "Validate ne dit pas que la copie complète passe les tests").to_contain_text(
-            "Success! Your notebook passes all the tests.", timeout=240_000
-        )
-        _shot(page, "4-validation")
-        dialog.get_by_role("button").last.click()
-        expect(dialog).to_have_count(0)
-        points = _verified_points(st.execute(kernel, "parcours.verifier()", history=False))
-        page.keyboard.press("Control+s")
-        page.wait_for_function(
-            "() => !window.jupyterapp.shell.currentWidget.context.model.dirty", timeout=30_000
-        )
-        saved = st.contents(path)["content"]
-        cell = next(c for c in saved["cells"] if _grade_id(c) == TYPED)
-        assert cell["source"] == typed["source"], "la réponse tapée n'est pas dans le fichier"
-        assert cell["execution_count"], "le fichier enregistré n'a pas les cellules exécutées"
+    _validated(page, name, member.kind)
+    points = _verified_points(st.execute(kernel, "parcours.verifier()", history=False))
+    page.keyboard.press("Control+s")
+    page.wait_for_function(
+        "() => !window.jupyterapp.shell.currentWidget.context.model.dirty", timeout=30_000
+    )
+    saved = st.contents(path)["content"]
+    cell = next(c for c in saved["cells"] if _grade_id(c) == TYPED)
+    assert "".join(cell["source"]) == typed, (
+        f"la réponse tapée par {name} n'est pas dans le fichier"
+    )
+    assert cell["execution_count"], "le fichier enregistré n'a pas les cellules exécutées"
 
-        page.locator(".lm-TabBar-tab", has_text="Assignments").click()
-        row.get_by_role("button", name="Submit").click()
-        done = page.locator("#submitted_assignments_list > .list_item", has_text=TD)
-        expect(done, "le TD rendu n'apparaît pas dans « Submitted assignments »").to_be_visible(
-            timeout=120_000
-        )
-        _shot(page, "5-rendu")
-    finally:
-        context.close()
+    page.locator(".lm-TabBar-tab", has_text="Assignments").click()
+    row.get_by_role("button", name="Submit").click()
+    done = page.locator("#submitted_assignments_list > .list_item", has_text=TD)
+    expect(
+        done, f"le TD rendu par {name} n'apparaît pas dans « Submitted assignments »"
+    ).to_be_visible(timeout=120_000)
+    _shot(page, name, "5-rendu")
     return st, points
 
 
@@ -621,20 +574,21 @@ def test_a_class_on_the_hub(hub, navigateur):  # noqa: F811 - fixture
 
     members = [tc.Member(s, "Nom", "Prénom", "", "G1", k, 1) for s, k in STUDENTS.items()]
     by_id = {m.id: m for m in members}
-    _prepare_lab(BROWSER_STUDENT)
-    # the students log in at once: their servers start side by side (the browser student's
-    # starts on their login in Chromium)
-    logged = {s: hub["hub"].login(s) for s in STUDENTS if s != BROWSER_STUDENT}
-    for st in logged.values():
-        st.spawn()
-    students, answers = {}, {}
-    st, answers[BROWSER_STUDENT] = _student_in_chromium(
-        navigateur, hub["hub"], by_id[BROWSER_STUDENT], members, typing, published, course
-    )
-    students[BROWSER_STUDENT] = st
-    for name, st in logged.items():
-        answers[name] = _student_over_rest(st, by_id[name], members, typing, published, course)
-        students[name] = st
+    for name in STUDENTS:
+        _prepare_lab(name)
+    students, answers, pages = {}, {}, {}
+    try:
+        # the students log in one after the other: their servers start side by side
+        for name in STUDENTS:
+            pages[name] = _log_in(navigateur, hub["hub"], name)
+        # then each does the TD in their own browser context
+        for name, page in pages.items():
+            students[name], answers[name] = _student_in_chromium(
+                page, hub["hub"], by_id[name], members, typing, published, course
+            )
+    finally:
+        for page in pages.values():
+            page.context.close()
 
     # the teacher collects from the exchange, grades, writes and releases the feedback
     for step in (
