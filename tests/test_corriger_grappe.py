@@ -56,25 +56,7 @@ class Cluster:
         self, name: str, args: list[str], pythonpath: str = "", hidden: tuple[Path, ...] = ()
     ) -> subprocess.Popen:
         folder = self.base / f"{name}-{len(self.procs)}"
-        (folder / "tmp").mkdir(parents=True)
-        env = dict(
-            os.environ, PATH=f"{BIN}:{os.environ.get('PATH', '')}", TMPDIR=str(folder / "tmp")
-        )
-        env.pop("PYTHONPATH", None)
-        if pythonpath:
-            env["PYTHONPATH"] = pythonpath
-        with open(folder / "journal.txt", "wb") as log:
-            # a mount namespace where each hidden folder is an empty one (bwrap, as the sandbox)
-            hide = [a for h in hidden for a in ("--tmpfs", str(h))]
-            wrap = [bwrap_path(), "--dev-bind", "/", "/", *hide, "--"] if hide else []
-            proc = subprocess.Popen(
-                [*wrap, str(BIN / "dask"), *args],
-                cwd=folder,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        proc = _start_hidden(folder, [str(BIN / "dask"), *args], hidden, pythonpath)
         self.procs.append(proc)
         self.folders.append(folder)
         return proc
@@ -121,6 +103,29 @@ class Cluster:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+def _start_hidden(
+    folder: Path, argv: list[str], hidden: tuple[Path, ...], pythonpath: str = ""
+) -> subprocess.Popen:
+    """``argv`` in ``folder`` (its cwd, TMPDIR and journal.txt), in a mount namespace where each
+    ``hidden`` folder is an empty one (bwrap, as the sandbox)."""
+    (folder / "tmp").mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, PATH=f"{BIN}:{os.environ.get('PATH', '')}", TMPDIR=str(folder / "tmp"))
+    env.pop("PYTHONPATH", None)
+    if pythonpath:
+        env["PYTHONPATH"] = pythonpath
+    hide = [a for h in hidden for a in ("--tmpfs", str(h))]
+    wrap = [bwrap_path(), "--dev-bind", "/", "/", *hide, "--"] if hide else []
+    with open(folder / "journal.txt", "wb") as log:
+        return subprocess.Popen(
+            [*wrap, *argv],
+            cwd=folder,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def _short_folder() -> Path:
@@ -399,19 +404,8 @@ class GatewayServer:
             f"c.LocalBackend.clusters_directory = {str(base / 'grappes')!r}\n",
             encoding="utf-8",
         )
-        (base / "tmp").mkdir()
-        env = dict(os.environ, PATH=f"{BIN}:{os.environ.get('PATH', '')}", TMPDIR=str(base / "tmp"))
-        env.pop("PYTHONPATH", None)
-        hide = [a for h in hidden for a in ("--tmpfs", str(h))]
-        self.log = open(base / "journal.txt", "wb")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
-            [bwrap_path(), "--dev-bind", "/", "/", *hide, "--"]
-            + [str(BIN / "dask-gateway-server"), "-f", str(config)],
-            cwd=base,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        self.proc = _start_hidden(
+            base, [str(BIN / "dask-gateway-server"), "-f", str(config)], hidden
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -445,7 +439,6 @@ class GatewayServer:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
-        self.log.close()
 
 
 def test_a_dask_gateway_cluster_grades_like_the_local_pool(tmp_path):

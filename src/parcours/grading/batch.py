@@ -250,23 +250,25 @@ def _save(
     data = result.to_json()
     data["empreinte_sujet"] = source_hash
     data["moteur"] = ENGINE_VERSION
-    tmp = out_dir / (RESULT_FILE + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, out_dir / RESULT_FILE)
+    _write_result(out_dir / RESULT_FILE, data)
     return result
+
+
+def _write_result(path: Path, data: dict) -> None:
+    """A result file, whole or not at all."""
+    tmp = path.with_name(RESULT_FILE + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def mark_for_regrading(root: Path, student: str, td: str) -> bool:
     """Make the next batch grade ``student``'s copy of ``td`` again (its late penalty depends on
     a deadline that changed); False when it has no result yet. The result stays readable."""
-    path = Path(root) / "autograded" / student / td / RESULT_FILE
     data = _previous(Path(root), student, td)
     if data is None:
         return False
     data["empreinte"] = ""  # never a copy's digest: not « unchanged » any more
-    tmp = path.with_name(RESULT_FILE + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
+    _write_result(Path(root) / "autograded" / student / td / RESULT_FILE, data)
     return True
 
 
@@ -363,6 +365,7 @@ def grade_batch(
         from nbgrader.api import Gradebook, MissingEntry
 
         source_hash = sha256(source)
+        digests = {student: sha256(path) for student, path, _ in found}
         tasks = []
         # closed before the workers start: no gradebook connection is forked with them
         with Gradebook(db_url) as gb:
@@ -373,12 +376,12 @@ def grade_batch(
                     gb.add_student(student)
                     result.added_students.append(student)
             unchanged = set()
-            for student, path, _ in found:
+            for student, _, _ in found:
                 before = _previous(root, student, td)
                 if (
                     not force
                     and before
-                    and before.get("empreinte") == sha256(path)
+                    and before.get("empreinte") == digests[student]
                     and before.get("empreinte_sujet") == source_hash
                     and before.get("moteur") == ENGINE_VERSION
                     and _graded_in_gradebook(gb, td, student)
@@ -388,7 +391,6 @@ def grade_batch(
         for student, path, alerts in found:
             if student in unchanged:
                 continue
-            digest = sha256(path)
             task = Task(
                 student=student,
                 td=td,
@@ -396,7 +398,7 @@ def grade_batch(
                 source=str(source),
                 root=str(root),
                 config_file=str(config_file),
-                empreinte=digest,
+                empreinte=digests[student],
                 alerts=alerts,
                 data_student=(data_ids or {}).get(student, ""),
             )

@@ -384,8 +384,8 @@ class DaskExecutor:
                 f"Adresse Dask Gateway incomplète : {self.address} ; donnez celle de la grappe, "
                 "gateway://passerelle:port/<nom de la grappe> (son scheduler_address)."
             )
+        proxy, name = found.groups()
         try:
-            proxy, name = found.groups()
             gateway = self._gateway = Gateway(proxy_address=proxy)
         except ValueError:
             raise ExecutorError(

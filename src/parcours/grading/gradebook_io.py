@@ -182,12 +182,6 @@ class Writer:
         finally:
             self.gradebook.close()
 
-    def __enter__(self) -> Writer:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
 
 def save_auto_grades(writer: Writer, config, nb, resources) -> None:
     """nbgrader's SaveAutoGrades for one notebook, into the writer's open gradebook."""
