@@ -137,7 +137,13 @@ class Student:
         return answer.get("value", answer)
 
     def contents(self, path: str):
-        r = self.http.get(f"{self.base}api/contents/{path}", timeout=30)
+        # a notebook being written (a save just acknowledged) reads as 400 for a moment
+        deadline = time.monotonic() + 20
+        while True:
+            r = self.http.get(f"{self.base}api/contents/{path}", timeout=30)
+            if r.status_code != 400 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
         assert r.ok, (path, r.status_code)
         return r.json()
 
